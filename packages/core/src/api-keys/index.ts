@@ -1,0 +1,299 @@
+import { type Duration, parseDuration } from '../duration.js';
+import { CredentialPipeline, type ManagerOptions } from '../pipeline/credential-pipeline.js';
+import { checkMeta, checkPositiveInteger, checkScopes, checkSubject, type Meta } from '../pipeline/validate.js';
+import type { RateLimitRule, StoredRecord } from '../store/types.js';
+
+const NS = 'key';
+const LAST_USED_EVERY_MS = 60_000;
+const LAST_USED_TRACKED = 100_000;
+
+/** An API key as stored and returned — never with its hash or secret. */
+export interface ApiKey {
+  id: string;
+  prefix: string;
+  /** `prefix_` + first 4 characters of the id: enough for a user to recognise the key. */
+  start: string;
+  ownerId: string;
+  name: string | null;
+  scopes: string[];
+  meta: Meta;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  /** Uses left, or null for unlimited. */
+  remaining: number | null;
+  rateLimit: { limit: number; windowMs: number } | null;
+  /** Coalesced: written at most once per minute per key. */
+  lastUsedAt: number | null;
+}
+
+/** Stored form of an API key. */
+export interface ApiKeyRecord extends StoredRecord {
+  prefix: string;
+  ownerId: string;
+  name: string | null;
+  scopes: string[];
+  meta: Meta;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  maxUses: number | null;
+  uses: number;
+  rateLimit: RateLimitRule | null;
+  lastUsedAt: number | null;
+}
+
+/** Options of {@link ApiKeys}. */
+export interface ApiKeysOptions extends ManagerOptions {
+  /** How long revoked/expired keys stay readable (`get`, `list`) before the store drops them (default `'7d'`). */
+  retention?: Duration;
+}
+
+/** Options of {@link ApiKeys.create}. */
+export interface CreateApiKeyOptions {
+  ownerId: string;
+  name?: string;
+  scopes?: string[];
+  expiresIn?: Duration;
+  /** Total successful verifications allowed. */
+  remaining?: number;
+  /** Per-key limit on successful verifications per window. */
+  rateLimit?: { limit: number; window: Duration };
+  meta?: Meta;
+}
+
+/** Why an API key was rejected. */
+export type ApiKeyFailureCode =
+  | 'MALFORMED'
+  | 'NOT_FOUND'
+  | 'REVOKED'
+  | 'EXPIRED'
+  | 'INSUFFICIENT_SCOPE'
+  | 'RATE_LIMITED'
+  | 'USAGE_EXCEEDED';
+
+/** Result of {@link ApiKeys.verify}. */
+export type ApiKeyVerifyResult =
+  | { valid: true; apiKey: ApiKey }
+  | { valid: false; code: ApiKeyFailureCode; retryAfterMs?: number };
+
+/**
+ * Issues and verifies prefixed, checksummed API keys.
+ *
+ * @example
+ * ```ts
+ * const apiKeys = new ApiKeys({ store: new MemoryStore(), secret: process.env.TOKENKIT_SECRET })
+ * const { key } = await apiKeys.create({ ownerId: 'user_1', scopes: ['read'] })
+ * const result = await apiKeys.verify(key, { scopes: ['read'] })
+ * if (result.valid) console.log(result.apiKey.ownerId)
+ * ```
+ */
+export class ApiKeys {
+  private readonly pipeline: CredentialPipeline;
+  private readonly retentionMs: number;
+  private readonly lastUsedWritten = new Map<string, number>();
+
+  /** @param options - store, secret(s), prefix (default `'sk'`), clock, events, retention */
+  constructor(options: ApiKeysOptions) {
+    this.pipeline = new CredentialPipeline(options, 'sk', 'ApiKeys');
+    this.retentionMs = parseDuration(options.retention ?? '7d', 'ApiKeys: retention');
+  }
+
+  /** The prefix new keys get. */
+  get prefix(): string {
+    return this.pipeline.prefix;
+  }
+
+  /**
+   * Creates a key. The full `key` is returned once; only its keyed hash is stored.
+   *
+   * @param options - owner, name, scopes, expiry, usage cap, rate limit, metadata
+   * @returns `{ key, apiKey }`
+   * @throws InvalidArgumentError on bad options; StoreUnavailableError when the store is down
+   */
+  async create(options: CreateApiKeyOptions): Promise<{ key: string; apiKey: ApiKey }> {
+    const ownerId = checkSubject(options?.ownerId, 'ownerId');
+    const scopes = checkScopes(options.scopes);
+    const meta = checkMeta(options.meta);
+    const remaining = options.remaining === undefined ? null : checkPositiveInteger(options.remaining, 'remaining');
+    const rateLimit = options.rateLimit
+      ? {
+          limit: checkPositiveInteger(options.rateLimit.limit, 'rateLimit.limit'),
+          windowMs: checkPositiveInteger(parseDuration(options.rateLimit.window, 'rateLimit.window'), 'rateLimit.window'),
+        }
+      : null;
+    const now = this.pipeline.now();
+    const expiresAt =
+      options.expiresIn === undefined ? null : now + checkPositiveInteger(parseDuration(options.expiresIn, 'expiresIn'), 'expiresIn');
+    const name = options.name === undefined ? null : String(options.name).slice(0, 200);
+    return this.insert({ ownerId, name, scopes, meta, maxUses: remaining, rateLimit, expiresAt }, now);
+  }
+
+  /**
+   * Verifies a presented key: parse → one store operation (lookup, hash
+   * compare, revocation, expiry, scopes, rate limit, usage cap) → result.
+   * A rejected request never spends a use.
+   *
+   * @param key - the presented key (any value; non-strings are `MALFORMED`)
+   * @param options - scopes the caller needs
+   * @returns `{ valid: true, apiKey }` or `{ valid: false, code, retryAfterMs? }`
+   * @throws StoreUnavailableError when the store cannot answer (fail closed)
+   */
+  async verify(key: unknown, options: { scopes?: readonly string[] } = {}): Promise<ApiKeyVerifyResult> {
+    const resolved = this.pipeline.resolve(key);
+    if (!resolved) return this.reject('MALFORMED');
+    const now = this.pipeline.now();
+    const request = options.scopes ? { hashes: resolved.hashes, now, scopes: options.scopes } : { hashes: resolved.hashes, now };
+    const result = await this.pipeline.call(() => this.pipeline.store.use<ApiKeyRecord>(NS, resolved.id, request));
+    if (!result.ok) {
+      const code = result.reason === 'EXHAUSTED' ? 'USAGE_EXCEEDED' : (result.reason as ApiKeyFailureCode);
+      return this.reject(code, resolved.id, result.retryAfterMs);
+    }
+    const record = result.record;
+    this.touch(record.id, now);
+    this.pipeline.emit({ type: 'apikey.verified', id: record.id, subject: record.ownerId, at: now });
+    return { valid: true, apiKey: { ...toApiKey(record), lastUsedAt: now } };
+  }
+
+  /**
+   * @param id - the key's public id
+   * @returns the key, or null when unknown (or past retention)
+   */
+  async get(id: string): Promise<ApiKey | null> {
+    if (typeof id !== 'string') return null;
+    const record = await this.pipeline.call(() => this.pipeline.store.get<ApiKeyRecord>(NS, id));
+    return record ? toApiKey(record) : null;
+  }
+
+  /**
+   * @param filter - `ownerId` whose keys to list
+   * @returns the owner's keys, newest first (revoked/expired ones included until retention ends)
+   */
+  async list(filter: { ownerId: string }): Promise<ApiKey[]> {
+    const ownerId = checkSubject(filter?.ownerId, 'ownerId');
+    const store = this.pipeline.store;
+    const ids = await this.pipeline.call(() => store.indexMembers(NS, ownerId));
+    const records = await this.pipeline.call(() => Promise.all(ids.map((id) => store.get<ApiKeyRecord>(NS, id))));
+    const gone = ids.filter((_, i) => records[i] === null);
+    if (gone.length > 0) await this.pipeline.call(() => store.indexRemove(NS, ownerId, gone));
+    return records
+      .filter((r): r is ApiKeyRecord => r !== null)
+      .map(toApiKey)
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /**
+   * Revokes a key at once; it stays readable for the retention period.
+   *
+   * @param id - the key's public id
+   * @returns the revoked key, or null when unknown
+   */
+  async revoke(id: string): Promise<ApiKey | null> {
+    if (typeof id !== 'string') return null;
+    const now = this.pipeline.now();
+    const current = await this.pipeline.call(() => this.pipeline.store.get<ApiKeyRecord>(NS, id));
+    if (!current) return null;
+    if (current.revokedAt !== null) return toApiKey(current);
+    const record = await this.pipeline.call(() =>
+      this.pipeline.store.update<ApiKeyRecord>(NS, id, { revokedAt: now }, { ttlMs: this.retentionMs }),
+    );
+    if (!record) return null;
+    this.pipeline.emit({ type: 'apikey.revoked', id, subject: record.ownerId, at: now });
+    return toApiKey(record);
+  }
+
+  /**
+   * Issues a replacement with the same owner, name, scopes, metadata, rate
+   * limit, expiry and remaining uses; the old key expires at
+   * `min(now + gracePeriod, its own expiry)`.
+   *
+   * @param id - the key to rotate
+   * @param options - `gracePeriod` (default `'0s'`: the old key stops at once)
+   * @returns the new `{ key, apiKey }`, or null when the old key is unknown or revoked
+   */
+  async rotate(id: string, options: { gracePeriod?: Duration } = {}): Promise<{ key: string; apiKey: ApiKey } | null> {
+    const graceMs = parseDuration(options.gracePeriod ?? 0, 'gracePeriod');
+    const store = this.pipeline.store;
+    const old = typeof id === 'string' ? await this.pipeline.call(() => store.get<ApiKeyRecord>(NS, id)) : null;
+    const now = this.pipeline.now();
+    if (!old || old.revokedAt !== null || (old.expiresAt !== null && now >= old.expiresAt)) return null;
+    const created = await this.insert(
+      {
+        ownerId: old.ownerId,
+        name: old.name,
+        scopes: old.scopes,
+        meta: old.meta,
+        maxUses: old.maxUses === null ? null : Math.max(0, old.maxUses - old.uses),
+        rateLimit: old.rateLimit,
+        expiresAt: old.expiresAt,
+      },
+      now,
+    );
+    const oldExpiresAt = old.expiresAt === null ? now + graceMs : Math.min(now + graceMs, old.expiresAt);
+    await this.pipeline.call(() =>
+      store.update<ApiKeyRecord>(NS, id, { expiresAt: oldExpiresAt }, { ttlMs: oldExpiresAt - now + this.retentionMs }),
+    );
+    return created;
+  }
+
+  private async insert(
+    fields: Pick<ApiKeyRecord, 'ownerId' | 'name' | 'scopes' | 'meta' | 'maxUses' | 'rateLimit' | 'expiresAt'>,
+    now: number,
+  ): Promise<{ key: string; apiKey: ApiKey }> {
+    const ttlMs = fields.expiresAt === null ? null : fields.expiresAt - now + this.retentionMs;
+    const prefix = this.pipeline.prefix;
+    const { credential, record } = await this.pipeline.mint<ApiKeyRecord>(
+      NS,
+      (id, hash) => ({
+        id,
+        hash,
+        prefix,
+        ...fields,
+        createdAt: now,
+        revokedAt: null,
+        uses: 0,
+        lastUsedAt: null,
+      }),
+      ttlMs,
+    );
+    // The owner index never expires on its own while any key may be forever; stale ids are pruned by list().
+    await this.pipeline.call(() => this.pipeline.store.indexAdd(NS, fields.ownerId, record.id, null));
+    this.pipeline.emit({ type: 'apikey.created', id: record.id, subject: fields.ownerId, at: now });
+    return { key: credential, apiKey: toApiKey(record) };
+  }
+
+  private reject(code: ApiKeyFailureCode, id?: string, retryAfterMs?: number): ApiKeyVerifyResult {
+    this.pipeline.emit({ type: 'apikey.rejected', code, at: this.pipeline.now(), ...(id ? { id } : {}) });
+    return retryAfterMs === undefined ? { valid: false, code } : { valid: false, code, retryAfterMs };
+  }
+
+  /** Coalesced `lastUsedAt`: at most one store write per key per minute, off the request path. */
+  private touch(id: string, now: number): void {
+    const last = this.lastUsedWritten.get(id);
+    if (last !== undefined && now - last < LAST_USED_EVERY_MS) return;
+    if (this.lastUsedWritten.size >= LAST_USED_TRACKED) this.lastUsedWritten.clear();
+    this.lastUsedWritten.set(id, now);
+    this.pipeline.store.update<ApiKeyRecord>(NS, id, { lastUsedAt: now }).catch(() => {
+      // Best effort: a missed lastUsedAt write must not fail a verified request.
+      this.lastUsedWritten.delete(id);
+    });
+  }
+}
+
+function toApiKey(record: ApiKeyRecord): ApiKey {
+  return {
+    id: record.id,
+    prefix: record.prefix,
+    start: `${record.prefix}_${record.id.slice(0, 4)}`,
+    ownerId: record.ownerId,
+    name: record.name,
+    scopes: [...record.scopes],
+    meta: record.meta,
+    createdAt: record.createdAt,
+    expiresAt: record.expiresAt,
+    revokedAt: record.revokedAt,
+    remaining: record.maxUses === null ? null : Math.max(0, record.maxUses - record.uses),
+    rateLimit: record.rateLimit ? { ...record.rateLimit } : null,
+    lastUsedAt: record.lastUsedAt,
+  };
+}

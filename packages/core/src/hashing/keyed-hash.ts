@@ -1,0 +1,118 @@
+import { hash as oneShotHash } from 'node:crypto';
+import { ConfigError } from '../errors.js';
+
+/** Shortest secret accepted: 32 characters (e.g. `tokenkit token --urlsafe 32` gives 43). */
+export const MIN_SECRET_LENGTH = 32;
+
+const BLOCK = 64;
+const MAX_MESSAGE = 1024;
+
+/**
+ * HMAC-SHA256 with one precomputed key. Hand-written from two one-shot
+ * `crypto.hash` calls because `createHmac` costs ~1.3 µs per call on our
+ * machines and the API-key guard's whole budget is ~1 µs (SPEC §6). Output is
+ * byte-identical to `createHmac('sha256', key)` — a test checks that.
+ */
+class FastHmac {
+  private readonly inner: Buffer;
+  private readonly outer: Buffer;
+
+  constructor(key: string) {
+    let keyBytes = Buffer.from(key, 'utf8');
+    if (keyBytes.length > BLOCK) keyBytes = oneShotHash('sha256', keyBytes, 'buffer');
+    this.inner = Buffer.alloc(BLOCK + MAX_MESSAGE);
+    this.outer = Buffer.alloc(BLOCK + 32);
+    for (let i = 0; i < BLOCK; i++) {
+      const k = keyBytes[i] ?? 0;
+      this.inner[i] = k ^ 0x36;
+      this.outer[i] = k ^ 0x5c;
+    }
+  }
+
+  /** @returns base64url(HMAC-SHA256(key, message)) */
+  digest(message: string): string {
+    const written = this.inner.write(message, BLOCK, 'utf8');
+    if (written === MAX_MESSAGE) {
+      // Cannot happen for parsed credentials (<= 255 chars); stay correct anyway.
+      throw new RangeError('message too long for keyed hash');
+    }
+    const innerDigest = oneShotHash('sha256', this.inner.subarray(0, BLOCK + written), 'buffer');
+    innerDigest.copy(this.outer, BLOCK);
+    return oneShotHash('sha256', this.outer, 'base64url');
+  }
+}
+
+interface VersionedKey {
+  tag: string;
+  hmac: FastHmac;
+}
+
+/**
+ * Hashes credentials for storage: `HMAC-SHA256(secret, credential)` tagged with
+ * the secret's version, or plain SHA-256 (`s$…`) when no secret is configured.
+ *
+ * The version tag is a short fingerprint of the secret (`v` + 6 base64url chars
+ * of HMAC(secret, "tokenkit/key-version")), not a list position: positions
+ * shift when a rotation prepends a new secret or drops an old one, while a
+ * fingerprint keeps naming the same key. Secrets are at least 32 characters, so
+ * the fingerprint gives no foothold for guessing them. Verification picks the
+ * one key the stored hash names: one HMAC per verify, however many secrets.
+ */
+export class KeyedHasher {
+  private readonly keys: VersionedKey[];
+  private readonly byTag = new Map<string, FastHmac>();
+  /** True when no secret was configured (plain SHA-256). */
+  readonly unkeyed: boolean;
+
+  /**
+   * @param secret - one secret or a list (first signs new credentials, all verify)
+   */
+  constructor(secret: string | readonly string[] | undefined) {
+    const list = secret === undefined ? [] : typeof secret === 'string' ? [secret] : [...secret];
+    if (secret !== undefined && list.length === 0) {
+      throw new ConfigError('secret: an empty list cannot sign anything; pass a string or omit the option');
+    }
+    for (const [i, s] of list.entries()) {
+      if (typeof s !== 'string' || s.length < MIN_SECRET_LENGTH) {
+        throw new ConfigError(
+          `secret${list.length > 1 ? `[${i}]` : ''} must be a string of at least ${MIN_SECRET_LENGTH} characters; ` +
+            'generate one with `npx tokenkit token --urlsafe 32` and keep it in an environment variable',
+        );
+      }
+    }
+    this.unkeyed = list.length === 0;
+    this.keys = list.map((s) => {
+      const hmac = new FastHmac(s);
+      return { tag: `v${hmac.digest('tokenkit/key-version').slice(0, 6)}`, hmac };
+    });
+    for (const key of this.keys) {
+      if (this.byTag.has(key.tag)) throw new ConfigError('secret: the list contains the same secret twice');
+      this.byTag.set(key.tag, key.hmac);
+    }
+  }
+
+  /**
+   * Hash for a new credential (signed with the first secret).
+   *
+   * @param credential - the full credential
+   * @returns `v<fingerprint>$<base64url>`, or `s$<base64url>` without a secret
+   */
+  hash(credential: string): string {
+    const first = this.keys[0];
+    if (!first) return `s$${oneShotHash('sha256', credential, 'base64url')}`;
+    return `${first.tag}$${first.hmac.digest(credential)}`;
+  }
+
+  /**
+   * Hashes of a presented credential under every configured secret, for a
+   * constant-time comparison with the stored one (the first matches new
+   * credentials; the others match credentials signed before a rotation).
+   *
+   * @param credential - the presented credential
+   * @returns one tagged hash per secret (one plain SHA-256 without a secret)
+   */
+  candidates(credential: string): string[] {
+    if (this.keys.length === 0) return [this.hash(credential)];
+    return this.keys.map((key) => `${key.tag}$${key.hmac.digest(credential)}`);
+  }
+}

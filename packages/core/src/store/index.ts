@@ -1,0 +1,13 @@
+export { MemoryStore } from './memory-store.js';
+export type { MemoryStoreOptions } from './memory-store.js';
+export type {
+  Store,
+  StoredRecord,
+  PutOptions,
+  UseRequest,
+  UseResult,
+  UseFailure,
+  ConsumeResult,
+  WindowCount,
+  RateLimitRule,
+} from './types.js';

@@ -1,0 +1,402 @@
+/**
+ * Store conformance: every Store implementation runs these same cases
+ * (MemoryStore here, RedisStore standalone and Cluster in @tokenkit/redis).
+ * A store passes when the managers behave identically on it, including under
+ * races. Import `runStoreConformance` and hand it a harness factory.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeys, Invitations, ResetTokens, type Store, type StoredRecord, tokenUrlsafe } from '@tokenkit/core';
+
+/** What a store under test provides. */
+export interface StoreHarness {
+  store: Store;
+  /** Every key and value the store holds for this run, as text (for at-rest checks). */
+  dump(): Promise<string>;
+  /** Deletes what this run wrote and closes connections. */
+  close(): Promise<void>;
+}
+
+const SECRET = 'conformance-secret-0123456789abcdefghij';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const uid = () => tokenUrlsafe(9).replace(/[-_]/g, 'x');
+
+interface TestRecord extends StoredRecord {
+  payload?: string;
+}
+
+function record(fields: Partial<TestRecord> = {}): TestRecord {
+  return { id: uid(), hash: 'v1$expected', expiresAt: null, ...fields };
+}
+
+/**
+ * Registers the conformance cases for one store.
+ *
+ * @param name - label for the describe block
+ * @param makeHarness - creates a fresh harness (called once for the block)
+ */
+export function runStoreConformance(name: string, makeHarness: () => Promise<StoreHarness>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let harness: StoreHarness;
+    let store: Store;
+    beforeAll(async () => {
+      harness = await makeHarness();
+      store = harness.store;
+    });
+    afterAll(async () => {
+      await harness?.close();
+    });
+
+    describe('records', () => {
+      it('put then get returns the same fields; a missing id is null', async () => {
+        const r = record({ payload: 'hello', scopes: ['a', 'b'], meta: { nested: [1, 2] } } as Partial<TestRecord>);
+        expect(await store.put('t', r, { ttlMs: 60_000 })).toBe(true);
+        expect(await store.get('t', r.id)).toEqual(r);
+        expect(await store.get('t', uid())).toBeNull();
+        expect(await store.get('other', r.id)).toBeNull();
+      });
+
+      it('ifAbsent refuses to overwrite a live record', async () => {
+        const r = record({ payload: 'first' });
+        expect(await store.put('t', r, { ttlMs: 60_000, ifAbsent: true })).toBe(true);
+        expect(await store.put('t', { ...r, payload: 'second' }, { ttlMs: 60_000, ifAbsent: true })).toBe(false);
+        expect((await store.get<TestRecord>('t', r.id))?.payload).toBe('first');
+        expect(await store.put('t', { ...r, payload: 'third' }, { ttlMs: 60_000 })).toBe(true);
+        expect((await store.get<TestRecord>('t', r.id))?.payload).toBe('third');
+      });
+
+      it('a real short TTL removes the record; ttlMs null keeps it', async () => {
+        const short = record();
+        const forever = record();
+        await store.put('t', short, { ttlMs: 80 });
+        await store.put('t', forever, { ttlMs: null });
+        expect(await store.get('t', short.id)).not.toBeNull();
+        await sleep(200);
+        expect(await store.get('t', short.id)).toBeNull();
+        expect(await store.get('t', forever.id)).not.toBeNull();
+        await store.delete('t', forever.id);
+      });
+
+      it('ifAbsent succeeds again once the old record has expired', async () => {
+        const r = record();
+        await store.put('t', r, { ttlMs: 50 });
+        await sleep(120);
+        expect(await store.put('t', r, { ttlMs: 60_000, ifAbsent: true })).toBe(true);
+      });
+
+      it('update merges fields atomically and can change the TTL', async () => {
+        const r = record({ payload: 'a', uses: 3 });
+        await store.put('t', r, { ttlMs: 60_000 });
+        const merged = await store.update<TestRecord>('t', r.id, { payload: 'b' });
+        expect(merged).toEqual({ ...r, payload: 'b' });
+        expect(await store.get('t', r.id)).toEqual({ ...r, payload: 'b' });
+        expect(await store.update('t', uid(), { payload: 'x' })).toBeNull();
+        await store.update('t', r.id, {}, { ttlMs: 60 });
+        await sleep(150);
+        expect(await store.get('t', r.id)).toBeNull();
+      });
+
+      it('concurrent updates of different fields lose nothing', async () => {
+        const r = record();
+        await store.put('t', r, { ttlMs: 60_000 });
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.update('t', r.id, { [`f${i}`]: i } as Partial<TestRecord>)),
+        );
+        const final = (await store.get('t', r.id)) as unknown as Record<string, unknown>;
+        for (let i = 0; i < 20; i++) expect(final[`f${i}`]).toBe(i);
+      });
+
+      it('delete reports whether a record existed', async () => {
+        const r = record();
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect(await store.delete('t', r.id)).toBe(true);
+        expect(await store.delete('t', r.id)).toBe(false);
+        expect(await store.get('t', r.id)).toBeNull();
+      });
+    });
+
+    describe('consume (single use)', () => {
+      it('returns the record once, then NOT_FOUND', async () => {
+        const r = record({ payload: 'once' });
+        await store.put('t', r, { ttlMs: 60_000 });
+        const first = await store.consume<TestRecord>('t', r.id, ['v1$expected'], Date.now());
+        expect(first).toEqual({ ok: true, record: r });
+        expect(await store.consume('t', r.id, ['v1$expected'], Date.now())).toEqual({ ok: false, reason: 'NOT_FOUND' });
+      });
+
+      it('a wrong hash is NOT_FOUND and leaves the record usable', async () => {
+        const r = record();
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect(await store.consume('t', r.id, ['v1$wrong'], Date.now())).toEqual({ ok: false, reason: 'NOT_FOUND' });
+        expect(await store.consume('t', r.id, ['v1$wrong', 'v1$expected'], Date.now())).toMatchObject({ ok: true });
+      });
+
+      it('expiresAt is re-checked: EXPIRED and the record is gone', async () => {
+        const now = Date.now();
+        const r = record({ expiresAt: now + 1000 });
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect(await store.consume('t', r.id, ['v1$expected'], now + 1000)).toEqual({ ok: false, reason: 'EXPIRED' });
+        expect(await store.get('t', r.id)).toBeNull();
+      });
+
+      it('200 parallel consumes of one record: exactly one winner', async () => {
+        const r = record();
+        await store.put('t', r, { ttlMs: 60_000 });
+        const results = await Promise.all(
+          Array.from({ length: 200 }, () => store.consume('t', r.id, ['v1$expected'], Date.now())),
+        );
+        expect(results.filter((x) => x.ok)).toHaveLength(1);
+      });
+    });
+
+    describe('use (guarded, counted)', () => {
+      const hashes = ['v1$expected'];
+
+      it('checks in order: hash, revoked, expired, scopes, rate limit, uses, subject, email', async () => {
+        const now = Date.now();
+        const missing = await store.use('t', uid(), { hashes, now });
+        expect(missing).toEqual({ ok: false, reason: 'NOT_FOUND' });
+
+        const r = record({ revokedAt: now, expiresAt: now - 1, scopes: ['read'], maxUses: 0, uses: 0 });
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect(await store.use('t', r.id, { hashes: ['v1$nope'], now })).toEqual({ ok: false, reason: 'NOT_FOUND' });
+        expect(await store.use('t', r.id, { hashes, now })).toEqual({ ok: false, reason: 'REVOKED' });
+        await store.update('t', r.id, { revokedAt: null });
+        expect(await store.use('t', r.id, { hashes, now })).toEqual({ ok: false, reason: 'EXPIRED' });
+        await store.update('t', r.id, { expiresAt: now + 60_000 });
+        expect(await store.use('t', r.id, { hashes, now, scopes: ['write'] })).toEqual({
+          ok: false,
+          reason: 'INSUFFICIENT_SCOPE',
+        });
+        expect(await store.use('t', r.id, { hashes, now, scopes: ['read'] })).toEqual({ ok: false, reason: 'EXHAUSTED' });
+        await store.update('t', r.id, { maxUses: 5, usedBy: ['alice'], email: 'bob@example.com' });
+        expect(await store.use('t', r.id, { hashes, now, subject: 'alice' })).toEqual({
+          ok: false,
+          reason: 'ALREADY_REDEEMED',
+        });
+        expect(await store.use('t', r.id, { hashes, now, subject: 'bob', email: 'eve@example.com' })).toEqual({
+          ok: false,
+          reason: 'EMAIL_MISMATCH',
+        });
+        expect(await store.use('t', r.id, { hashes, now, subject: 'bob' })).toEqual({ ok: false, reason: 'EMAIL_MISMATCH' });
+        const ok = await store.use<TestRecord>('t', r.id, { hashes, now, subject: 'bob', email: 'bob@example.com' });
+        expect(ok.ok).toBe(true);
+        if (ok.ok) {
+          expect(ok.record.uses).toBe(1);
+          expect(ok.record.usedBy).toEqual(['alice', 'bob']);
+        }
+        expect((await store.get<TestRecord>('t', r.id))?.uses).toBe(1);
+      });
+
+      it('a rejected use spends nothing', async () => {
+        const now = Date.now();
+        const r = record({ maxUses: 3, uses: 0, scopes: ['read'] });
+        await store.put('t', r, { ttlMs: 60_000 });
+        await store.use('t', r.id, { hashes, now, scopes: ['admin'] });
+        await store.use('t', r.id, { hashes: ['v1$bad'], now });
+        expect((await store.get<TestRecord>('t', r.id))?.uses).toBe(0);
+      });
+
+      it('records without maxUses and subject are not written', async () => {
+        const r = record({ scopes: ['read'] });
+        await store.put('t', r, { ttlMs: 60_000 });
+        for (let i = 0; i < 3; i++) expect((await store.use('t', r.id, { hashes, now: Date.now() })).ok).toBe(true);
+        expect(await store.get('t', r.id)).toEqual(r);
+      });
+
+      it('rate limit: limit+1-th use in a window is RATE_LIMITED with retryAfterMs; the window resets', async () => {
+        const r = record({ rateLimit: { limit: 3, windowMs: 300 } });
+        await store.put('t', r, { ttlMs: 60_000 });
+        for (let i = 0; i < 3; i++) expect((await store.use('t', r.id, { hashes, now: Date.now() })).ok).toBe(true);
+        const limited = await store.use('t', r.id, { hashes, now: Date.now() });
+        expect(limited.ok).toBe(false);
+        if (!limited.ok) {
+          expect(limited.reason).toBe('RATE_LIMITED');
+          expect(limited.retryAfterMs).toBeGreaterThan(0);
+          expect(limited.retryAfterMs).toBeLessThanOrEqual(300);
+        }
+        await sleep(400);
+        expect((await store.use('t', r.id, { hashes, now: Date.now() })).ok).toBe(true);
+      });
+
+      it('retainMs sets the TTL once the last use is spent', async () => {
+        const r = record({ maxUses: 1, uses: 0 });
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect((await store.use('t', r.id, { hashes, now: Date.now(), retainMs: 80 })).ok).toBe(true);
+        expect(await store.get('t', r.id)).not.toBeNull();
+        await sleep(200);
+        expect(await store.get('t', r.id)).toBeNull();
+      });
+
+      it('200 parallel uses of a maxUses 7 record with distinct subjects: exactly 7 succeed', async () => {
+        const r = record({ maxUses: 7, uses: 0, usedBy: [] });
+        await store.put('t', r, { ttlMs: 60_000 });
+        const results = await Promise.all(
+          Array.from({ length: 200 }, (_, i) => store.use('t', r.id, { hashes, now: Date.now(), subject: `u${i}` })),
+        );
+        expect(results.filter((x) => x.ok)).toHaveLength(7);
+        expect((await store.get<TestRecord>('t', r.id))?.usedBy).toHaveLength(7);
+      });
+
+      it('one subject racing itself redeems once', async () => {
+        const r = record({ maxUses: 50, uses: 0, usedBy: [] });
+        await store.put('t', r, { ttlMs: 60_000 });
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => store.use('t', r.id, { hashes, now: Date.now(), subject: 'same' })),
+        );
+        expect(results.filter((x) => x.ok)).toHaveLength(1);
+      });
+    });
+
+    describe('window counters', () => {
+      it('counts within a window and starts a new one after it', async () => {
+        const key = uid();
+        expect(await store.hit('w', key, 300)).toMatchObject({ count: 1 });
+        const second = await store.hit('w', key, 300);
+        expect(second.count).toBe(2);
+        expect(second.resetMs).toBeGreaterThan(0);
+        expect(second.resetMs).toBeLessThanOrEqual(300);
+        expect((await store.hit('w', key, 300, 0)).count).toBe(2);
+        expect((await store.hit('w', uid(), 300)).count).toBe(1);
+        await sleep(400);
+        expect((await store.hit('w', key, 300)).count).toBe(1);
+      });
+
+      it('counts every one of 200 parallel hits', async () => {
+        const key = uid();
+        const results = await Promise.all(Array.from({ length: 200 }, () => store.hit('w', key, 60_000)));
+        expect(results.map((r) => r.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      });
+
+      it('keys with odd characters stay separate', async () => {
+        const a = `${uid()}{tag}:1`;
+        const b = `${a}x`;
+        await store.hit('w', a, 60_000);
+        expect((await store.hit('w', b, 60_000)).count).toBe(1);
+        expect((await store.hit('w', a, 60_000)).count).toBe(2);
+      });
+    });
+
+    describe('subject index', () => {
+      it('adds, lists and removes ids per subject', async () => {
+        const subject = `user:${uid()}`;
+        await store.indexAdd('ix', subject, 'a', 60_000);
+        await store.indexAdd('ix', subject, 'b', 60_000);
+        await store.indexAdd('ix', subject, 'b', 60_000);
+        expect((await store.indexMembers('ix', subject)).sort()).toEqual(['a', 'b']);
+        expect(await store.indexMembers('ix', `${subject}-other`)).toEqual([]);
+        await store.indexRemove('ix', subject, ['a']);
+        expect(await store.indexMembers('ix', subject)).toEqual(['b']);
+        await store.indexRemove('ix', subject, ['b']);
+        expect(await store.indexMembers('ix', subject)).toEqual([]);
+      });
+
+      it('an index expires with its TTL', async () => {
+        const subject = uid();
+        await store.indexAdd('ix', subject, 'a', 80);
+        await sleep(200);
+        expect(await store.indexMembers('ix', subject)).toEqual([]);
+      });
+    });
+
+    describe('managers on this store', () => {
+      it('200 parallel consumes of one reset token: exactly one winner', async () => {
+        const resets = new ResetTokens({ store, secret: SECRET });
+        const { token } = await resets.issue(uid());
+        const results = await Promise.all(Array.from({ length: 200 }, () => resets.consume(token)));
+        expect(results.filter((r) => r.valid)).toHaveLength(1);
+      });
+
+      it('200 parallel redeems of a maxUses 7 invite: exactly 7', async () => {
+        const invites = new Invitations({ store, secret: SECRET });
+        const { code, invitation } = await invites.create({ createdBy: uid(), maxUses: 7 });
+        const results = await Promise.all(
+          Array.from({ length: 200 }, (_, i) => invites.redeem(code, { userId: `user-${i}` })),
+        );
+        expect(results.filter((r) => r.valid)).toHaveLength(7);
+        expect(results.filter((r) => !r.valid && r.code === 'EXHAUSTED')).toHaveLength(193);
+        expect((await invites.get(invitation.id))?.status).toBe('exhausted');
+      });
+
+      it('an API key with remaining 25 under 200 parallel verifies: exactly 25 valid', async () => {
+        const apiKeys = new ApiKeys({ store, secret: SECRET });
+        const { key, apiKey } = await apiKeys.create({ ownerId: uid(), remaining: 25 });
+        const results = await Promise.all(Array.from({ length: 200 }, () => apiKeys.verify(key)));
+        expect(results.filter((r) => r.valid)).toHaveLength(25);
+        expect(results.filter((r) => !r.valid && r.code === 'USAGE_EXCEEDED')).toHaveLength(175);
+        expect((await apiKeys.get(apiKey.id))?.remaining).toBe(0);
+      });
+
+      it('expiry with an injected clock: valid 1 ms before expiresAt, EXPIRED at it', async () => {
+        let now = Date.now();
+        const clock = () => now;
+        const resets = new ResetTokens({ store, secret: SECRET, ttl: '10m', now: clock });
+        const invites = new Invitations({ store, secret: SECRET, now: clock });
+        const apiKeys = new ApiKeys({ store, secret: SECRET, now: clock });
+        const { token, expiresAt } = await resets.issue(uid());
+        const { code, invitation } = await invites.create({ createdBy: uid(), expiresIn: '10m', maxUses: 3 });
+        const { key, apiKey } = await apiKeys.create({ ownerId: uid(), expiresIn: '10m' });
+        now = expiresAt - 1;
+        expect((await resets.check(token)).valid).toBe(true);
+        expect((await invites.redeem(code, { userId: 'early' })).valid).toBe(true);
+        expect((await apiKeys.verify(key)).valid).toBe(true);
+        now = expiresAt;
+        expect(await resets.check(token)).toEqual({ valid: false, code: 'EXPIRED' });
+        expect(await resets.consume(token)).toEqual({ valid: false, code: 'EXPIRED' });
+        expect(await invites.redeem(code, { userId: 'late' })).toEqual({ valid: false, code: 'EXPIRED' });
+        expect(await apiKeys.verify(key)).toEqual({ valid: false, code: 'EXPIRED' });
+        expect(invitation.expiresAt).toBe(expiresAt);
+        expect(apiKey.expiresAt).toBe(expiresAt);
+      });
+
+      it('revokeAll deletes every outstanding reset token of a user', async () => {
+        const resets = new ResetTokens({ store, secret: SECRET, onIssue: 'keep' });
+        const user = uid();
+        const tokens = [await resets.issue(user), await resets.issue(user), await resets.issue(user)];
+        const other = await resets.issue(uid());
+        expect(await resets.revokeAll(user)).toBe(3);
+        for (const { token } of tokens) expect(await resets.check(token)).toEqual({ valid: false, code: 'NOT_FOUND' });
+        expect((await resets.check(other.token)).valid).toBe(true);
+      });
+
+      it('lists API keys by owner and invitations by creator', async () => {
+        const apiKeys = new ApiKeys({ store, secret: SECRET });
+        const invites = new Invitations({ store, secret: SECRET });
+        const owner = uid();
+        const a = await apiKeys.create({ ownerId: owner, name: 'a' });
+        const b = await apiKeys.create({ ownerId: owner, name: 'b' });
+        await apiKeys.revoke(a.apiKey.id);
+        const listed = await apiKeys.list({ ownerId: owner });
+        expect(listed.map((k) => k.id).sort()).toEqual([a.apiKey.id, b.apiKey.id].sort());
+        expect(listed.find((k) => k.id === a.apiKey.id)?.revokedAt).not.toBeNull();
+        const creator = uid();
+        await invites.create({ createdBy: creator });
+        await invites.create({ createdBy: creator, maxUses: 2 });
+        expect(await invites.list({ createdBy: creator })).toHaveLength(2);
+        expect(await invites.list({ createdBy: creator, status: 'active' })).toHaveLength(2);
+      });
+
+      it('no raw credential or secret part is at rest after issuing 100 of each kind', async () => {
+        const apiKeys = new ApiKeys({ store, secret: SECRET });
+        const resets = new ResetTokens({ store, secret: SECRET, onIssue: 'keep' });
+        const invites = new Invitations({ store, secret: SECRET });
+        const issued: string[] = [];
+        for (let i = 0; i < 100; i++) {
+          issued.push((await apiKeys.create({ ownerId: `owner-${i % 7}`, scopes: ['read'] })).key);
+          issued.push((await resets.issue(`user-${i % 9}`)).token);
+          issued.push((await invites.create({ createdBy: `admin-${i % 3}`, maxUses: 2 })).code);
+        }
+        const dump = await harness.dump();
+        expect(dump.length).toBeGreaterThan(0);
+        for (const credential of issued) {
+          const body = credential.slice(credential.lastIndexOf('_') + 1);
+          const secretPart = body.slice(10, 42);
+          expect(dump.includes(credential)).toBe(false);
+          expect(dump.includes(secretPart)).toBe(false);
+          // Any 12-character window of the secret would already be a leak.
+          expect(dump.includes(secretPart.slice(10, 22))).toBe(false);
+          expect(dump.includes(body.slice(10))).toBe(false);
+        }
+      });
+    });
+  });
+}
