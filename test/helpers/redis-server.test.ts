@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RedisCluster, RedisServer } from './redis-server.js';
+
+describe('RedisServer helper', () => {
+  const started: RedisServer[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((s) => s.dispose()));
+  });
+
+  it('starts on a free port, answers, and is stopped by PID', async () => {
+    const server = await RedisServer.start();
+    started.push(server);
+    expect(server.pid).toBeGreaterThan(0);
+    expect(await server.command('PING')).toBe('PONG');
+    const other = await RedisServer.start();
+    started.push(other);
+    expect(other.port).not.toBe(server.port);
+    await other.stop();
+    expect(other.running).toBe(false);
+    expect(other.pid).toBeUndefined();
+    await expect(other.command('PING')).rejects.toThrow();
+    expect(await server.command('PING')).toBe('PONG');
+  });
+
+  it('SIGKILL then restart on the same port keeps AOF data', async () => {
+    const server = await RedisServer.start({ appendonly: true });
+    started.push(server);
+    const port = server.port;
+    expect(await server.command('SET', 'survivor', 'yes')).toBe('OK');
+    const pid = server.pid;
+    await server.kill('SIGKILL');
+    expect(server.running).toBe(false);
+    await expect(server.command('PING')).rejects.toThrow();
+    await server.restart();
+    expect(server.port).toBe(port);
+    expect(server.pid).not.toBe(pid);
+    expect(await server.command('GET', 'survivor')).toBe('yes');
+  });
+
+  it('pause makes the server hang without closing sockets; resume continues', async () => {
+    const server = await RedisServer.start();
+    started.push(server);
+    await server.pause();
+    expect(server.running).toBe(true);
+    await expect(server.command('PING')).rejects.toThrow(/no reply/);
+    await server.resume();
+    expect(await server.command('PING')).toBe('PONG');
+  });
+
+  it('dispose removes the temp dir', async () => {
+    const server = await RedisServer.start();
+    expect(existsSync(server.dir)).toBe(true);
+    await server.dispose();
+    expect(existsSync(server.dir)).toBe(false);
+  });
+});
+
+describe('RedisCluster helper', () => {
+  it('forms a cluster of 3 masters with 1 replica each and stops every node', async () => {
+    const cluster = await RedisCluster.start({ masters: 3, replicasPerMaster: 1 });
+    try {
+      expect(cluster.nodes).toHaveLength(6);
+      expect(cluster.startupNodes).toHaveLength(6);
+      const info = await cluster.nodes[0]!.command('CLUSTER', 'INFO');
+      expect(info).toContain('cluster_state:ok');
+      expect(info).toContain('cluster_slots_assigned:16384');
+      expect(await cluster.masters()).toHaveLength(3);
+      await expect.poll(async () => (await cluster.replicas()).length, { timeout: 10_000 }).toBe(3);
+    } finally {
+      await cluster.dispose();
+    }
+    expect(cluster.nodes.every((n) => !n.running)).toBe(true);
+  });
+});

@@ -1,0 +1,567 @@
+/**
+ * Real `redis-server` processes for tests: single servers (optionally with
+ * AOF, on a fixed port so a killed server can come back where clients expect
+ * it) and Redis Clusters of N masters (+ replicas). Every process runs in its
+ * own temp dir on a free loopback port and is stopped by PID — never by name,
+ * so parallel test runs and other users' servers are left alone. A process
+ * `exit` hook SIGKILLs whatever a crashed test left running.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Options of {@link RedisServer.start}. */
+export interface RedisServerOptions {
+  /** Fixed port; default a free one (and, for cluster nodes, one whose bus port +10000 is free too). */
+  port?: number;
+  /** Address to bind (default `127.0.0.1`). */
+  host?: string;
+  /** `appendonly yes` with `appendfsync always`, so a SIGKILLed server restarts with its data. */
+  appendonly?: boolean;
+  /** `cluster-enabled yes` (use {@link RedisCluster.start} to form a cluster). */
+  cluster?: boolean;
+  /** Cluster node timeout in ms (default 2000) — how fast failover reacts. */
+  clusterNodeTimeoutMs?: number;
+  /** Extra config as `['--name', 'value', …]`, appended last. */
+  args?: string[];
+  /** Data directory; default a fresh temp dir that {@link RedisServer.dispose} removes. */
+  dir?: string;
+  /** How long to wait for the first PONG (default 10 000 ms). */
+  startTimeoutMs?: number;
+}
+
+/** Processes still running, SIGKILLed if the test process exits without stopping them. */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+const TERMINATING: ReadonlySet<NodeJS.Signals> = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT']);
+
+/**
+ * One `redis-server` process.
+ *
+ * @example
+ * ```ts
+ * const server = await RedisServer.start({ appendonly: true })
+ * const client = new Redis(server.port, server.host)
+ * await server.kill('SIGKILL') // crash it
+ * await server.restart()       // same port, same data dir
+ * await server.dispose()       // stop and delete the temp dir
+ * ```
+ */
+export class RedisServer {
+  /** Bound address. */
+  readonly host: string;
+  /** Data directory (AOF, cluster config, `redis.log`). */
+  readonly dir: string;
+  private currentPort: number;
+  private readonly options: RedisServerOptions;
+  private readonly ownsDir: boolean;
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private spawnError: Error | undefined;
+
+  private constructor(options: RedisServerOptions, port: number, dir: string, ownsDir: boolean) {
+    this.options = options;
+    this.host = options.host ?? '127.0.0.1';
+    this.currentPort = port;
+    this.dir = dir;
+    this.ownsDir = ownsDir;
+  }
+
+  /**
+   * Starts a server and waits until it answers PING.
+   *
+   * @param options - port, persistence, cluster mode, extra args
+   * @returns the running server
+   * @example
+   * ```ts
+   * const server = await RedisServer.start()
+   * ```
+   */
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    installExitHook();
+    const ownsDir = options.dir === undefined;
+    const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'tokenkit-redis-')));
+    const fixed = options.port !== undefined;
+    for (let attempt = 0; ; attempt++) {
+      const port = options.port ?? (await freePort(options.cluster === true));
+      const server = new RedisServer(options, port, dir, ownsDir);
+      try {
+        await server.launch();
+        return server;
+      } catch (err) {
+        // Another process may have taken the port between the probe and the bind: pick another.
+        if (fixed || attempt >= 4) {
+          if (ownsDir) await rm(dir, { recursive: true, force: true });
+          throw err;
+        }
+      }
+    }
+  }
+
+  /** Listening port (stays the same across {@link restart}). */
+  get port(): number {
+    return this.currentPort;
+  }
+
+  /** `redis://host:port`. */
+  get url(): string {
+    return `redis://${this.host}:${this.currentPort}`;
+  }
+
+  /** PID of the running process, undefined when stopped. */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
+  /** Whether the process is alive (a paused process counts as running). */
+  get running(): boolean {
+    const child = this.child;
+    return child !== undefined && this.spawnError === undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  /**
+   * Sends one command (inline protocol) and returns the reply as text.
+   *
+   * @param args - command and arguments without spaces, e.g. `['CLUSTER', 'INFO']`
+   * @returns the status, integer or bulk reply as a string
+   * @example
+   * ```ts
+   * await server.command('INFO', 'commandstats')
+   * ```
+   */
+  command(...args: string[]): Promise<string> {
+    return sendInline(this.host, this.currentPort, args);
+  }
+
+  /**
+   * Sends a signal by PID. For terminating signals it waits until the
+   * process has exited; `SIGSTOP`/`SIGCONT` return at once (a stopped server
+   * keeps its sockets open but never answers — a "hung" Redis).
+   *
+   * @param signal - default `SIGKILL`
+   * @returns when the signal was delivered (and the process is gone, for terminating ones)
+   * @example
+   * ```ts
+   * await server.kill('SIGSTOP'); await server.kill('SIGCONT')
+   * ```
+   */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    child.kill(signal);
+    if (TERMINATING.has(signal)) await this.exited;
+  }
+
+  /**
+   * Freezes the process (`SIGSTOP`): connections stay open, nothing answers.
+   *
+   * @returns when the signal was sent
+   * @example
+   * ```ts
+   * await server.pause(); await server.resume()
+   * ```
+   */
+  pause(): Promise<void> {
+    return this.kill('SIGSTOP');
+  }
+
+  /**
+   * Continues a paused process (`SIGCONT`).
+   *
+   * @returns when the signal was sent
+   * @example
+   * ```ts
+   * await server.resume()
+   * ```
+   */
+  resume(): Promise<void> {
+    return this.kill('SIGCONT');
+  }
+
+  /**
+   * Stops the process gracefully (SIGTERM, SIGKILL after 5 s) and keeps the
+   * data directory, so {@link restart} can bring the same data back.
+   *
+   * @returns when the process has exited
+   * @example
+   * ```ts
+   * await server.stop()
+   * ```
+   */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    // A paused process would not handle SIGTERM until continued.
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /**
+   * Starts the server again on the same port and data dir (after a kill or
+   * stop; a running server is stopped first).
+   *
+   * @returns when it answers PING again
+   * @example
+   * ```ts
+   * await server.kill(); await server.restart()
+   * ```
+   */
+  async restart(): Promise<void> {
+    await this.stop();
+    const deadline = Date.now() + 5000;
+    // The old listening socket can take a moment to be released by the kernel.
+    for (;;) {
+      try {
+        await this.launch();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await sleep(100);
+      }
+    }
+  }
+
+  /**
+   * Stops the process and removes the temp dir this helper created.
+   *
+   * @returns when both are done
+   * @example
+   * ```ts
+   * afterAll(() => server.dispose())
+   * ```
+   */
+  async dispose(): Promise<void> {
+    await this.stop();
+    if (this.ownsDir) await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private args(): string[] {
+    const o = this.options;
+    const args = [
+      '--port',
+      String(this.currentPort),
+      '--bind',
+      this.host,
+      '--dir',
+      this.dir,
+      '--logfile',
+      'redis.log',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'no',
+      '--save',
+      '',
+      '--appendonly',
+      o.appendonly ? 'yes' : 'no',
+    ];
+    if (o.appendonly) args.push('--appendfsync', 'always');
+    if (o.cluster) {
+      args.push(
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        String(o.clusterNodeTimeoutMs ?? 2000),
+      );
+    }
+    return [...args, ...(o.args ?? [])];
+  }
+
+  private async launch(): Promise<void> {
+    const child = spawn('redis-server', this.args(), { stdio: 'ignore' });
+    this.child = child;
+    live.add(child);
+    this.spawnError = undefined;
+    this.exited = new Promise<void>((resolve) => {
+      child.once('exit', () => {
+        live.delete(child);
+        resolve();
+      });
+      // Spawn failures (no redis-server binary) may never emit 'exit'.
+      child.once('error', (err) => {
+        this.spawnError = err;
+        live.delete(child);
+        resolve();
+      });
+    });
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000);
+    for (;;) {
+      if (!this.running) {
+        const reason = this.spawnError?.message ?? (await this.logTail());
+        throw new Error(`redis-server on port ${this.currentPort} exited at start: ${reason}`);
+      }
+      try {
+        if ((await this.command('PING')) === 'PONG') return;
+      } catch {
+        // not listening yet, or -LOADING while it replays the AOF
+      }
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        await this.exited;
+        throw new Error(`redis-server on port ${this.currentPort} did not answer PING: ${await this.logTail()}`);
+      }
+      await sleep(20);
+    }
+  }
+
+  private async logTail(): Promise<string> {
+    try {
+      return (await readFile(join(this.dir, 'redis.log'), 'utf8')).split('\n').slice(-5).join('\n');
+    } catch {
+      return '(no redis.log — is redis-server installed?)';
+    }
+  }
+}
+
+/** Options of {@link RedisCluster.start}. */
+export interface RedisClusterOptions {
+  /** Number of masters (default 3, the minimum `redis-cli --cluster create` accepts). */
+  masters?: number;
+  /** Replicas per master (default 0). */
+  replicasPerMaster?: number;
+  /** `cluster-node-timeout` in ms (default 2000). */
+  nodeTimeoutMs?: number;
+  /** Extra `redis-server` args for every node. */
+  args?: string[];
+}
+
+/**
+ * A Redis Cluster made of {@link RedisServer} processes and joined with
+ * `redis-cli --cluster create … --cluster-yes`.
+ *
+ * @example
+ * ```ts
+ * const cluster = await RedisCluster.start({ masters: 3 })
+ * const client = new Redis.Cluster(cluster.startupNodes)
+ * await cluster.dispose()
+ * ```
+ */
+export class RedisCluster {
+  /** Every node, in creation order (the first `masters` were created as masters). */
+  readonly nodes: readonly RedisServer[];
+
+  private constructor(nodes: RedisServer[]) {
+    this.nodes = nodes;
+  }
+
+  /**
+   * Starts the nodes, creates the cluster and waits until every node reports
+   * `cluster_state:ok` and knows all the others.
+   *
+   * @param options - masters, replicas, node timeout
+   * @returns the running cluster
+   * @example
+   * ```ts
+   * const cluster = await RedisCluster.start({ masters: 3, replicasPerMaster: 1 })
+   * ```
+   */
+  static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
+    const masters = options.masters ?? 3;
+    const replicas = options.replicasPerMaster ?? 0;
+    if (masters < 3) throw new RangeError('a Redis Cluster needs at least 3 masters');
+    const nodes: RedisServer[] = [];
+    try {
+      for (let i = 0; i < masters * (1 + replicas); i++) {
+        nodes.push(
+          await RedisServer.start({
+            cluster: true,
+            clusterNodeTimeoutMs: options.nodeTimeoutMs ?? 2000,
+            ...(options.args ? { args: options.args } : {}),
+          }),
+        );
+      }
+      await execFileAsync(
+        'redis-cli',
+        [
+          '--cluster',
+          'create',
+          ...nodes.map((n) => `${n.host}:${n.port}`),
+          '--cluster-replicas',
+          String(replicas),
+          '--cluster-yes',
+        ],
+        { timeout: 30_000 },
+      );
+      const cluster = new RedisCluster(nodes);
+      await cluster.waitHealthy();
+      return cluster;
+    } catch (err) {
+      await Promise.all(nodes.map((n) => n.dispose()));
+      throw err;
+    }
+  }
+
+  /** `{ host, port }` of every node, for `new Redis.Cluster(startupNodes)`. */
+  get startupNodes(): Array<{ host: string; port: number }> {
+    return this.nodes.map((n) => ({ host: n.host, port: n.port }));
+  }
+
+  /**
+   * Waits until every running node reports `cluster_state:ok` and knows all nodes.
+   *
+   * @param timeoutMs - default 20 000
+   * @returns when healthy
+   * @example
+   * ```ts
+   * await cluster.waitHealthy()
+   * ```
+   */
+  async waitHealthy(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const running = this.nodes.filter((n) => n.running);
+      const infos = await Promise.all(running.map((n) => n.command('CLUSTER', 'INFO').catch(() => '')));
+      const healthy = infos.every(
+        (info) => info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${this.nodes.length}`),
+      );
+      if (healthy) return;
+      if (Date.now() > deadline) throw new Error(`cluster not healthy after ${timeoutMs} ms:\n${infos.join('\n')}`);
+      await sleep(50);
+    }
+  }
+
+  /**
+   * The nodes that are currently masters (asks the cluster: failovers change roles).
+   *
+   * @returns master nodes that answered
+   * @example
+   * ```ts
+   * const [first] = await cluster.masters(); await first.kill()
+   * ```
+   */
+  async masters(): Promise<RedisServer[]> {
+    return this.withRole('master');
+  }
+
+  /**
+   * The nodes that are currently replicas.
+   *
+   * @returns replica nodes that answered
+   * @example
+   * ```ts
+   * const replicas = await cluster.replicas()
+   * ```
+   */
+  async replicas(): Promise<RedisServer[]> {
+    return this.withRole('slave');
+  }
+
+  /**
+   * Stops every node and removes their temp dirs.
+   *
+   * @returns when all are gone
+   * @example
+   * ```ts
+   * afterAll(() => cluster.dispose())
+   * ```
+   */
+  async dispose(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.dispose()));
+  }
+
+  private async withRole(role: 'master' | 'slave'): Promise<RedisServer[]> {
+    const out: RedisServer[] = [];
+    for (const node of this.nodes) {
+      if (!node.running) continue;
+      const info = await node.command('INFO', 'replication').catch(() => '');
+      if (info.includes(`role:${role}`)) out.push(node);
+    }
+    return out;
+  }
+}
+
+/**
+ * Finds a loopback port nobody listens on. Cluster nodes also need port +
+ * 10000 (the cluster bus), so those come from 20000–29999.
+ */
+async function freePort(withBusPort: boolean): Promise<number> {
+  if (!withBusPort) return listenProbe(0);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    try {
+      await listenProbe(port);
+      await listenProbe(port + 10_000);
+      return port;
+    } catch {
+      // taken: try another
+    }
+  }
+  throw new Error('no free port pair for a cluster node');
+}
+
+function listenProbe(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      const bound = typeof address === 'object' && address !== null ? address.port : port;
+      server.close(() => resolve(bound));
+    });
+  });
+}
+
+/**
+ * Minimal RESP client for one inline command: enough for PING, INFO and
+ * CLUSTER INFO/NODES without depending on a Redis library.
+ */
+function sendInline(host: string, port: number, args: string[], timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host, port });
+    let buffer = Buffer.alloc(0);
+    const done = (err: Error | null, value?: string) => {
+      socket.destroy();
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(value ?? '');
+    };
+    const timer = setTimeout(() => done(new Error(`no reply from ${host}:${port}`)), timeoutMs);
+    socket.once('error', (err) => done(err));
+    socket.once('connect', () => socket.write(`${args.join(' ')}\r\n`));
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const lineEnd = buffer.indexOf('\r\n');
+      if (lineEnd < 0) return;
+      const head = buffer.subarray(0, lineEnd).toString();
+      const type = head[0];
+      const rest = head.slice(1);
+      if (type === '+' || type === ':') return done(null, rest);
+      if (type === '-') return done(new Error(rest));
+      if (type === '$') {
+        const length = Number(rest);
+        if (length < 0) return done(null, '');
+        if (buffer.length >= lineEnd + 2 + length) {
+          return done(null, buffer.subarray(lineEnd + 2, lineEnd + 2 + length).toString());
+        }
+        return;
+      }
+      done(new Error(`unexpected reply ${JSON.stringify(head)}`));
+    });
+  });
+}
