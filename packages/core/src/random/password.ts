@@ -69,7 +69,7 @@ export function password(opts: PasswordOptions = {}): string {
   if (!Array.isArray(required)) throw new TypeError('password: require must be an array of classes');
   const pools: string[][] = [];
   for (const cls of new Set(required)) {
-    const members = CLASSES[cls as CharacterClass];
+    const members = Object.hasOwn(CLASSES, cls) ? CLASSES[cls as CharacterClass] : undefined;
     if (members === undefined) {
       throw new TypeError(`password: unknown class ${JSON.stringify(cls)} (use upper, lower, digit, symbol)`);
     }
