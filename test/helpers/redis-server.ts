@@ -313,7 +313,9 @@ export class RedisServer {
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000);
     for (;;) {
       if (!this.running) {
-        const reason = this.spawnError?.message ?? (await this.logTail());
+        // Set asynchronously by the 'error' listener, which control-flow narrowing cannot see.
+        const spawnError = this.spawnError as Error | undefined;
+        const reason = spawnError?.message ?? (await this.logTail());
         throw new Error(`redis-server on port ${this.currentPort} exited at start: ${reason}`);
       }
       try {

@@ -1,0 +1,240 @@
+import {
+  ConfigError,
+  type ConsumeResult,
+  type PutOptions,
+  type Store,
+  type StoredRecord,
+  type UseFailure,
+  type UseRequest,
+  type UseResult,
+  type WindowCount,
+} from '@tokenkit/core';
+import type { Cluster, Redis } from 'ioredis';
+import { decodeFlat, decodeHash, encodeFields } from './codec.js';
+import { guard } from './guard.js';
+import { KeyLayout } from './keys.js';
+import { defineScripts, type Scripts } from './scripts/index.js';
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client: `new Redis(url, options)` (standalone or Sentinel) or
+   * `new Redis.Cluster(nodes, options)`. Recommended options (see README):
+   * `enableOfflineQueue: false`, `maxRetriesPerRequest: 0`,
+   * `autoResendUnfulfilledCommands: false`, a short `connectTimeout` and a
+   * capped `retryStrategy`. The store does not own the client: close it yourself.
+   */
+  client: Redis | Cluster;
+  /** Prefix of every key (default `'tokenkit:'`); must not contain `{` or `}`. */
+  prefix?: string;
+  /** Milliseconds each operation may take before it rejects with `StoreUnavailableError` (default 1000). */
+  timeout?: number;
+}
+
+const USE_FAILURES: ReadonlySet<string> = new Set<UseFailure>([
+  'NOT_FOUND',
+  'REVOKED',
+  'EXPIRED',
+  'INSUFFICIENT_SCOPE',
+  'RATE_LIMITED',
+  'EXHAUSTED',
+  'ALREADY_REDEEMED',
+  'EMAIL_MISMATCH',
+]);
+
+let warnedOfflineQueue = false;
+
+/**
+ * tokenkit state in Redis, shared by every app server. Each state change
+ * concurrent requests can race on is one server-side step (a Lua script via
+ * ioredis `defineCommand`); an API-key verification is exactly one round
+ * trip. Every method fails closed: it rejects with `StoreUnavailableError`
+ * when Redis is down, errors or does not answer within `timeout` ms.
+ *
+ * @example
+ * ```ts
+ * import Redis from 'ioredis'
+ * import { ApiKeys } from '@tokenkit/core'
+ * import { RedisStore } from '@tokenkit/redis'
+ *
+ * const client = new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false, maxRetriesPerRequest: 0 })
+ * const store = new RedisStore({ client })
+ * const apiKeys = new ApiKeys({ store, secret: process.env.TOKENKIT_SECRET })
+ * ```
+ */
+export class RedisStore implements Store {
+  /** The key layout (exposed for tooling and tests). */
+  readonly keys: KeyLayout;
+  /** Per-operation deadline in ms. */
+  readonly timeout: number;
+  private readonly client: Redis | Cluster;
+  private readonly scripts: Scripts;
+
+  /**
+   * @param options - client, key prefix and per-operation timeout
+   * @throws ConfigError when the client is not an ioredis client, the prefix contains braces or the timeout is not positive
+   */
+  constructor(options: RedisStoreOptions) {
+    const client = options?.client;
+    if (typeof client !== 'object' || client === null || typeof client.defineCommand !== 'function') {
+      throw new ConfigError(
+        'RedisStore: options.client must be an ioredis Redis or Cluster instance, e.g. ' +
+          "{ client: new Redis(process.env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0 }) }",
+      );
+    }
+    const prefix = options.prefix ?? 'tokenkit:';
+    if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+      throw new ConfigError(
+        `RedisStore: prefix ${JSON.stringify(prefix)} must be a string without '{' or '}' — a hash tag around ` +
+          "the prefix would put every key in one Cluster slot; use e.g. 'tokenkit:' or 'myapp:tokenkit:'",
+      );
+    }
+    const timeout = options.timeout ?? 1000;
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+      throw new ConfigError(`RedisStore: timeout must be a positive number of milliseconds (got ${String(timeout)}); default 1000`);
+    }
+    this.client = client;
+    this.keys = new KeyLayout(prefix);
+    this.timeout = timeout;
+    this.scripts = defineScripts(client);
+    warnAboutOfflineQueue(client);
+  }
+
+  async put(ns: string, record: StoredRecord, options: PutOptions): Promise<boolean> {
+    const key = this.keys.record(ns, record.id);
+    const { pairs } = encodeFields(record);
+    const written = await guard('put', this.timeout, () =>
+      this.scripts.put(key, options.ifAbsent ? '1' : '0', ttlArg(options.ttlMs), ...pairs),
+    );
+    return Number(written) === 1;
+  }
+
+  async get<R extends StoredRecord>(ns: string, id: string): Promise<R | null> {
+    const key = this.keys.record(ns, id);
+    return guard('get', this.timeout, async () => decodeHash<R>(await this.client.hgetall(key)));
+  }
+
+  async update<R extends StoredRecord>(
+    ns: string,
+    id: string,
+    patch: Partial<R>,
+    options: { ttlMs?: number | null } = {},
+  ): Promise<R | null> {
+    const key = this.keys.record(ns, id);
+    const { pairs, dropped } = encodeFields(patch, 'id');
+    const ttl = options.ttlMs === undefined ? '' : options.ttlMs === null ? 'persist' : ttlArg(options.ttlMs);
+    return guard('update', this.timeout, async () => {
+      const flat = await this.scripts.update(key, ttl, String(dropped.length), ...dropped, ...pairs);
+      return Array.isArray(flat) ? decodeFlat<R>(flat) : null;
+    });
+  }
+
+  async delete(ns: string, id: string): Promise<boolean> {
+    const key = this.keys.record(ns, id);
+    const removed = await guard('delete', this.timeout, () => this.scripts.delete(key, this.keys.rateLimit(key)));
+    return Number(removed) === 1;
+  }
+
+  async consume<R extends StoredRecord>(
+    ns: string,
+    id: string,
+    hashes: readonly string[],
+    now: number,
+  ): Promise<ConsumeResult<R>> {
+    const key = this.keys.record(ns, id);
+    const candidates = hashes.map(quote);
+    return guard('consume', this.timeout, async () => {
+      const reply = asArray(await this.scripts.consume(key, this.keys.rateLimit(key), String(now), ...candidates));
+      if (reply[0] === 'OK') return { ok: true, record: decodeFlat<R>(asArray(reply[1])) };
+      if (reply[0] === 'EXPIRED') return { ok: false, reason: 'EXPIRED' };
+      return { ok: false, reason: 'NOT_FOUND' };
+    });
+  }
+
+  async use<R extends StoredRecord>(ns: string, id: string, request: UseRequest): Promise<UseResult<R>> {
+    const key = this.keys.record(ns, id);
+    const args = [
+      key,
+      this.keys.rateLimit(key),
+      String(request.now),
+      request.retainMs === undefined ? '' : ttlArg(request.retainMs),
+      request.subject === undefined ? '' : JSON.stringify(request.subject),
+      request.email === undefined ? '' : JSON.stringify(request.email),
+      String(request.hashes.length),
+    ];
+    for (const hash of request.hashes) args.push(quote(hash));
+    if (request.scopes) for (const scope of request.scopes) args.push(scope);
+    return guard('use', this.timeout, async () => {
+      const reply = asArray(await this.scripts.use(...args));
+      const status = String(reply[0]);
+      if (status === 'OK') return { ok: true, record: decodeFlat<R>(asArray(reply[1])) };
+      if (status === 'RATE_LIMITED') return { ok: false, reason: 'RATE_LIMITED', retryAfterMs: Math.max(1, Number(reply[1])) };
+      if (!USE_FAILURES.has(status)) throw new Error(`unexpected use reply ${JSON.stringify(status)}`);
+      return { ok: false, reason: status as UseFailure };
+    });
+  }
+
+  async hit(ns: string, key: string, windowMs: number, cost = 1): Promise<WindowCount> {
+    if (!Number.isSafeInteger(cost) || cost < 0) throw new RangeError(`RedisStore.hit: cost must be a non-negative integer, got ${cost}`);
+    const window = String(Math.max(1, Math.ceil(windowMs)));
+    const counter = this.keys.window(ns, key);
+    return guard('hit', this.timeout, async () => {
+      const reply = asArray(await this.scripts.hit(counter, window, String(cost)));
+      return { count: Number(reply[0]), resetMs: Number(reply[1]) };
+    });
+  }
+
+  async indexAdd(ns: string, subject: string, id: string, ttlMs: number | null): Promise<void> {
+    const key = this.keys.index(ns, subject);
+    await guard('indexAdd', this.timeout, () => this.scripts.indexAdd(key, id, ttlArg(ttlMs)));
+  }
+
+  async indexMembers(ns: string, subject: string): Promise<string[]> {
+    const key = this.keys.index(ns, subject);
+    return guard('indexMembers', this.timeout, () => this.client.smembers(key));
+  }
+
+  async indexRemove(ns: string, subject: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const key = this.keys.index(ns, subject);
+    await guard('indexRemove', this.timeout, () => this.client.srem(key, ...ids));
+  }
+
+  /**
+   * The store does not own the client (it may be shared with the app), so
+   * there is nothing to release: call `client.quit()` yourself on shutdown.
+   *
+   * @returns a resolved promise
+   */
+  async close(): Promise<void> {}
+}
+
+/** TTL argument: '' = none; non-positive TTLs become 0, which makes PEXPIRE delete the key at once. */
+function ttlArg(ttlMs: number | null): string {
+  if (ttlMs === null || ttlMs === Number.POSITIVE_INFINITY) return '';
+  if (Number.isNaN(ttlMs)) throw new RangeError('RedisStore: ttlMs must be a number or null');
+  return String(Math.max(0, Math.ceil(ttlMs)));
+}
+
+/** Hashes are stored as JSON text, so candidates are compared in the same form. */
+function quote(hash: string): string {
+  return JSON.stringify(hash);
+}
+
+function asArray(reply: unknown): unknown[] {
+  if (!Array.isArray(reply)) throw new Error('unexpected script reply');
+  return reply;
+}
+
+function warnAboutOfflineQueue(client: Redis | Cluster): void {
+  const options = (client as { options?: { enableOfflineQueue?: boolean } }).options;
+  if (warnedOfflineQueue || options?.enableOfflineQueue === false) return;
+  warnedOfflineQueue = true;
+  process.emitWarning(
+    'RedisStore: the ioredis client queues commands while disconnected (enableOfflineQueue is not false). ' +
+      'Calls still fail closed after the store timeout, but a queued consume or redeem can run later, ' +
+      'after its caller was told the store was unavailable. Create the client with ' +
+      '{ enableOfflineQueue: false, maxRetriesPerRequest: 0 } (see the @tokenkit/redis README).',
+    { code: 'TOKENKIT_REDIS_OFFLINE_QUEUE', type: 'TokenkitWarning' },
+  );
+}

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { CONSUME_LUA } from './consume.js';
+import { HIT_LUA, INDEX_ADD_LUA } from './counters.js';
+import { DELETE_LUA, PUT_LUA, UPDATE_LUA } from './records.js';
+import { USE_LUA } from './use.js';
+
+/** A script call: keys first, then arguments, as ioredis custom commands take them. */
+export type ScriptCall = (...keysThenArgs: string[]) => Promise<unknown>;
+
+/** The store's scripts, bound to one client. */
+export interface Scripts {
+  put: ScriptCall;
+  update: ScriptCall;
+  delete: ScriptCall;
+  consume: ScriptCall;
+  use: ScriptCall;
+  hit: ScriptCall;
+  indexAdd: ScriptCall;
+}
+
+const DEFINITIONS: Record<keyof Scripts, { keys: number; lua: string }> = {
+  put: { keys: 1, lua: PUT_LUA },
+  update: { keys: 1, lua: UPDATE_LUA },
+  delete: { keys: 2, lua: DELETE_LUA },
+  consume: { keys: 2, lua: CONSUME_LUA },
+  use: { keys: 2, lua: USE_LUA },
+  hit: { keys: 1, lua: HIT_LUA },
+  indexAdd: { keys: 1, lua: INDEX_ADD_LUA },
+};
+
+/**
+ * Registers the scripts on a client with ioredis `defineCommand` (EVALSHA,
+ * with ioredis' automatic EVAL fallback on `NOSCRIPT` — after a Redis restart,
+ * `SCRIPT FLUSH` or a Cluster failover) and returns callers bound to it.
+ * Command names carry a digest of the script, so several stores (or versions)
+ * on one client never overwrite each other's definitions with different code.
+ *
+ * @param client - an ioredis `Redis` or `Cluster`
+ * @returns one caller per script
+ * @example
+ * ```ts
+ * const scripts = defineScripts(new Redis())
+ * await scripts.hit('tokenkit:w:x:{k}', '60000', '1')
+ * ```
+ */
+export function defineScripts(client: Redis | Cluster): Scripts {
+  const callable = client as unknown as Record<string, ScriptCall>;
+  const bind = (name: keyof Scripts): ScriptCall => {
+    const { keys, lua } = DEFINITIONS[name];
+    const command = `tokenkit_${name}_${createHash('sha1').update(lua).digest('hex').slice(0, 10)}`;
+    if (typeof callable[command] !== 'function') client.defineCommand(command, { numberOfKeys: keys, lua });
+    return (...args) => callable[command]!(...args);
+  };
+  return {
+    put: bind('put'),
+    update: bind('update'),
+    delete: bind('delete'),
+    consume: bind('consume'),
+    use: bind('use'),
+    hit: bind('hit'),
+    indexAdd: bind('indexAdd'),
+  };
+}

@@ -1,0 +1,121 @@
+import { CONSTANT_TIME_LUA } from './constant-time.js';
+
+/**
+ * `Store.use` in one script, so an API-key verification is one round trip
+ * and the check-then-count can never interleave with another caller's.
+ *
+ * KEYS[1] record hash, KEYS[2] its rate-limit counter (same hash tag).
+ * ARGV[1] now (epoch ms), ARGV[2] retainMs or '', ARGV[3] subject as JSON or '',
+ * ARGV[4] email as JSON or '', ARGV[5] n = candidate count,
+ * ARGV[6 .. 5+n] candidate hashes as JSON, ARGV[6+n ..] required scopes.
+ *
+ * Returns `{ reason }`, `{ 'RATE_LIMITED', pttl }` or `{ 'OK', flat record }`.
+ * Field values are JSON text written by Node; the script only reads the
+ * guarded fields and rewrites `uses`/`usedBy` as text, so nothing the app
+ * stored is ever re-encoded by cjson (which would turn `[]` into `{}` and
+ * round numbers to 14 digits). A record with neither `maxUses` nor a subject
+ * is not written at all, and HSET keeps the key's TTL.
+ */
+export const USE_LUA = `${CONSTANT_TIME_LUA}
+local flat = redis.call('HGETALL', KEYS[1])
+if #flat == 0 then return { 'NOT_FOUND' } end
+local at = {}
+for i = 1, #flat, 2 do at[flat[i]] = i + 1 end
+local function field(name)
+  local i = at[name]
+  if i == nil or flat[i] == 'null' then return nil end
+  return flat[i]
+end
+local function set(name, value)
+  local i = at[name]
+  if i == nil then
+    flat[#flat + 1] = name
+    flat[#flat + 1] = value
+    at[name] = #flat
+  else
+    flat[i] = value
+  end
+end
+
+local n = tonumber(ARGV[5])
+local stored = field('hash')
+if stored == nil or not matches_any(stored, 6, 5 + n) then return { 'NOT_FOUND' } end
+if field('revokedAt') ~= nil then return { 'REVOKED' } end
+local expires = field('expiresAt')
+if expires ~= nil and tonumber(ARGV[1]) >= tonumber(expires) then return { 'EXPIRED' } end
+
+if #ARGV >= 6 + n then
+  local granted = {}
+  local scopes = field('scopes')
+  if scopes ~= nil then
+    local list = cjson.decode(scopes)
+    if type(list) == 'table' then
+      for _, s in ipairs(list) do granted[s] = true end
+    end
+  end
+  for i = 6 + n, #ARGV do
+    if not granted[ARGV[i]] then return { 'INSUFFICIENT_SCOPE' } end
+  end
+end
+
+local rule = field('rateLimit')
+if rule ~= nil then
+  rule = cjson.decode(rule)
+  local window = math.max(1, math.ceil(tonumber(rule.windowMs)))
+  redis.call('SET', KEYS[2], 0, 'PX', window, 'NX')
+  local count = redis.call('INCR', KEYS[2])
+  if count > tonumber(rule.limit) then
+    local ttl = redis.call('PTTL', KEYS[2])
+    if ttl < 0 then
+      redis.call('PEXPIRE', KEYS[2], window)
+      ttl = window
+    end
+    return { 'RATE_LIMITED', ttl }
+  end
+end
+
+local maxUses = field('maxUses')
+if maxUses ~= nil then maxUses = tonumber(maxUses) end
+local uses = tonumber(field('uses') or '0')
+if maxUses ~= nil and uses >= maxUses then return { 'EXHAUSTED' } end
+
+local subject = ARGV[3]
+local usedBy = nil
+if subject ~= '' then
+  usedBy = field('usedBy')
+  if usedBy ~= nil then
+    local who = cjson.decode(subject)
+    local list = cjson.decode(usedBy)
+    if type(list) ~= 'table' then
+      usedBy = nil
+    else
+      for _, s in ipairs(list) do
+        if s == who then return { 'ALREADY_REDEEMED' } end
+      end
+      if #list == 0 then usedBy = nil end
+    end
+  end
+end
+
+local email = field('email')
+if email ~= nil and email ~= ARGV[4] then return { 'EMAIL_MISMATCH' } end
+
+if maxUses == nil and subject == '' then return { 'OK', flat } end
+
+set('uses', tostring(uses + 1))
+if subject == '' then
+  redis.call('HSET', KEYS[1], 'uses', flat[at['uses']])
+else
+  -- Append as text: both the stored array and the subject are JSON.stringify output.
+  if usedBy == nil then
+    set('usedBy', '[' .. subject .. ']')
+  else
+    set('usedBy', string.sub(usedBy, 1, -2) .. ',' .. subject .. ']')
+  end
+  redis.call('HSET', KEYS[1], 'uses', flat[at['uses']], 'usedBy', flat[at['usedBy']])
+end
+if maxUses ~= nil and uses + 1 >= maxUses and ARGV[2] ~= '' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return { 'OK', flat }
+`;
