@@ -32,13 +32,19 @@ class FastHmac {
   /** @returns base64url(HMAC-SHA256(key, message)) */
   digest(message: string): string {
     const written = this.inner.write(message, BLOCK, 'utf8');
-    if (written === MAX_MESSAGE) {
-      // Cannot happen for parsed credentials (<= 255 chars); stay correct anyway.
-      throw new RangeError('message too long for keyed hash');
-    }
+    // `write` stops before a character that does not fit, so the whole message
+    // surely fit only when 4 bytes (the longest UTF-8 character) were left.
+    // Longer messages never come from parsed credentials (<= 255 chars): hash
+    // them on a slower path rather than silently truncating or throwing.
+    if (written > MAX_MESSAGE - 4) return this.digestLong(message);
     const innerDigest = oneShotHash('sha256', this.inner.subarray(0, BLOCK + written), 'buffer');
     innerDigest.copy(this.outer, BLOCK);
     return oneShotHash('sha256', this.outer, 'base64url');
+  }
+
+  private digestLong(message: string): string {
+    const inner = oneShotHash('sha256', Buffer.concat([this.inner.subarray(0, BLOCK), Buffer.from(message, 'utf8')]), 'buffer');
+    return oneShotHash('sha256', Buffer.concat([this.outer.subarray(0, BLOCK), inner]), 'base64url');
   }
 }
 
