@@ -29,6 +29,17 @@ export function randomBase62(count: number): string {
   return scratch.toString('latin1', 0, count);
 }
 
+/**
+ * Char code (0..127) → base62 digit value, or -1 for anything else. Lets the
+ * parser check the alphabet and decode the check part in one table lookup per
+ * character instead of a regex pass plus re-encoding.
+ */
+export const BASE62_VALUE: Int8Array = (() => {
+  const table = new Int8Array(128).fill(-1);
+  for (let i = 0; i < BASE62.length; i++) table[BASE62.charCodeAt(i)] = i;
+  return table;
+})();
+
 const IS_BASE62 = /^[0-9A-Za-z]*$/;
 
 /**
@@ -47,11 +58,12 @@ export function isBase62(value: string): boolean {
  * @returns the encoded string
  */
 export function encodeBase62Fixed(value: number, width: number): string {
-  let out = '';
+  // Filled right to left in a scratch buffer: one string at the end instead
+  // of `width` intermediate concatenations.
   let rest = value;
-  for (let i = 0; i < width; i++) {
-    out = BASE62[rest % 62] + out;
+  for (let i = width - 1; i >= 0; i--) {
+    scratch[i] = BASE62_CODES[rest % 62]!;
     rest = Math.floor(rest / 62);
   }
-  return out;
+  return scratch.toString('latin1', 0, width);
 }

@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 
-const encoder = new TextEncoder();
-
 function toBytes(value: string | Uint8Array): Uint8Array {
-  if (typeof value === 'string') return encoder.encode(value);
+  // Same UTF-8 bytes as TextEncoder (lone surrogates become U+FFFD in both),
+  // at about a third of the cost on Node 20: this runs on every verification.
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
   if (value instanceof Uint8Array) return value;
   throw new TypeError('safeEqual: arguments must be strings or Uint8Arrays');
 }
