@@ -1,7 +1,7 @@
 import { type Duration, parseDuration } from '../duration.js';
 import { CredentialPipeline, type ManagerOptions } from '../pipeline/credential-pipeline.js';
 import { checkMeta, checkPositiveInteger, checkScopes, checkSubject, type Meta } from '../pipeline/validate.js';
-import type { RateLimitRule, StoredRecord } from '../store/types.js';
+import type { RateLimitRule, Store, StoredRecord } from '../store/types.js';
 
 const NS = 'key';
 const LAST_USED_EVERY_MS = 60_000;
@@ -102,6 +102,11 @@ export class ApiKeys {
   /** The prefix new keys get. */
   get prefix(): string {
     return this.pipeline.prefix;
+  }
+
+  /** The store the keys live in (the HTTP flows count failed attempts in it too). */
+  get store(): Store {
+    return this.pipeline.store;
   }
 
   /**

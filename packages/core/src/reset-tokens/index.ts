@@ -3,10 +3,17 @@ import { ConfigError } from '../errors.js';
 import { CredentialPipeline, type ManagerOptions } from '../pipeline/credential-pipeline.js';
 import { checkMeta, checkSubject, type Meta } from '../pipeline/validate.js';
 import { matchesAnyHash } from '../hashing/match.js';
-import type { StoredRecord } from '../store/types.js';
+import type { Store, StoredRecord } from '../store/types.js';
 
 const NS = 'rst';
 const MAX_TTL_MS = 24 * 3_600_000;
+/**
+ * Expired tokens stay in the store this long after `expiresAt`, so a late
+ * click answers `EXPIRED` ("ask for a new link") rather than `NOT_FOUND`; with
+ * a TTL of exactly the lifetime the store would drop the record at the very
+ * moment it expires and `EXPIRED` could never be observed.
+ */
+const EXPIRED_VISIBLE_MS = 3_600_000;
 
 /** Stored form of a reset token. */
 export interface ResetTokenRecord extends StoredRecord {
@@ -70,6 +77,11 @@ export class ResetTokens {
     return this.ttlMs;
   }
 
+  /** The store the tokens live in (the HTTP flows keep reset-request throttles in it too). */
+  get store(): Store {
+    return this.pipeline.store;
+  }
+
   /**
    * Issues a token for a user (revoking their earlier ones unless `onIssue: 'keep'`).
    *
@@ -86,9 +98,11 @@ export class ResetTokens {
     const { credential, record } = await this.pipeline.mint<ResetTokenRecord>(
       NS,
       (id, hash) => ({ id, hash, userId: subject, meta, createdAt: now, expiresAt }),
-      this.ttlMs,
+      this.ttlMs + EXPIRED_VISIBLE_MS,
     );
-    await this.pipeline.call(() => this.pipeline.store.indexAdd(NS, subject, record.id, this.ttlMs));
+    await this.pipeline.call(() =>
+      this.pipeline.store.indexAdd(NS, subject, record.id, this.ttlMs + EXPIRED_VISIBLE_MS),
+    );
     this.pipeline.emit({ type: 'reset.issued', id: record.id, subject, at: now });
     return { token: credential, id: record.id, expiresAt };
   }

@@ -1,0 +1,137 @@
+import type { ApiKey, ApiKeyFailureCode, ApiKeys } from '../../api-keys/index.js';
+import { ConfigError, isStoreUnavailableError } from '../../errors.js';
+import type { Store } from '../../store/types.js';
+import { type CredentialSource, compileSources } from '../credential-source/index.js';
+import { problem, retryAfter, storeUnavailable } from '../response/index.js';
+import { type ThrottleOptions, WindowThrottle } from '../throttle/index.js';
+import type { HttpRequest, HttpResponse } from '../types.js';
+
+/** Options of `apiKeyAuth` (the same in `@tokenkit/express` and `@tokenkit/koa`). */
+export interface ApiKeyAuthOptions {
+  /** The key manager that verifies presented keys. */
+  apiKeys: ApiKeys;
+  /** Scopes every request must have (all of them), else 403 `insufficient_scope`. */
+  scopes?: readonly string[];
+  /** Where to look for the key, first match wins (default `['authorization', 'x-api-key']`). */
+  from?: readonly CredentialSource[];
+  /** Let requests without any key through (with no `apiKey`); a bad key is still rejected. */
+  optional?: boolean;
+  /**
+   * Failed verifications allowed per client IP per window before 429 (default
+   * `{ limit: 20, window: '1m' }`); `false` disables it.
+   */
+  throttle?: ThrottleOptions | false;
+  /** Store for the throttle's counters (default: the key manager's store). */
+  store?: Store;
+  /** `realm` of `WWW-Authenticate` (default `'api'`). */
+  realm?: string;
+}
+
+/**
+ * Outcome of the API-key guard: `apiKey` (or `undefined` for an anonymous
+ * request under `optional: true`) → continue; `response` → send it instead.
+ */
+export type ApiKeyAuthOutcome = { response: undefined; apiKey: ApiKey | undefined } | { response: HttpResponse };
+
+/** Default brute-force throttle: 20 failed verifications per client IP per minute. */
+export const DEFAULT_AUTH_THROTTLE: ThrottleOptions = Object.freeze({ limit: 20, window: '1m' });
+
+/** Out of uses never comes back; tell well-behaved clients to stop for a day. */
+const USAGE_EXCEEDED_RETRY_MS = 86_400_000;
+
+const ANONYMOUS: ApiKeyAuthOutcome = Object.freeze({ response: undefined, apiKey: undefined });
+
+/**
+ * Builds the framework-neutral API-key guard. The success path is one
+ * header lookup, one `ApiKeys.verify` (one store operation) and no throttle
+ * store call: only failures are counted, and clients known to be blocked are
+ * answered from memory (see {@link WindowThrottle}).
+ *
+ * Statuses: no key → 401 `Bearer realm="api"`; malformed/unknown/revoked/
+ * expired → 401 `error="invalid_token"`; missing scope → 403
+ * `error="insufficient_scope"`; per-key rate limit, out of uses or too many
+ * failures from this IP → 429 + `Retry-After`; store down → 503 + `Retry-After`.
+ *
+ * @param options - see {@link ApiKeyAuthOptions}
+ * @returns a function from a neutral request to an outcome
+ * @throws ConfigError on unusable options
+ * @example
+ * ```ts
+ * const guard = createApiKeyAuthFlow({ apiKeys, scopes: ['read'] })
+ * const outcome = await guard(request)
+ * if (outcome.response) send(outcome.response)
+ * else request.native.apiKey = outcome.apiKey
+ * ```
+ */
+export function createApiKeyAuthFlow(options: ApiKeyAuthOptions): (request: HttpRequest) => Promise<ApiKeyAuthOutcome> {
+  if (!options || typeof options.apiKeys?.verify !== 'function') {
+    throw new ConfigError('apiKeyAuth: options.apiKeys is required, e.g. apiKeyAuth({ apiKeys: new ApiKeys({ store }) })');
+  }
+  const { apiKeys } = options;
+  const extract = compileSources(options.from ?? ['authorization', 'x-api-key']);
+  const optional = options.optional === true;
+  const realm = quoted(options.realm ?? 'api');
+  const scopes = options.scopes && options.scopes.length > 0 ? [...options.scopes] : undefined;
+  const verifyOptions = scopes ? { scopes } : {};
+  const throttle =
+    options.throttle === false
+      ? undefined
+      : new WindowThrottle(options.store ?? apiKeys.store, 'throttle:apikey-ip', options.throttle ?? DEFAULT_AUTH_THROTTLE);
+  const challenge = `Bearer realm=${realm}`;
+  const invalidChallenge = `Bearer realm=${realm}, error="invalid_token"`;
+  const scopeChallenge = `Bearer realm=${realm}, error="insufficient_scope"${scopes ? `, scope=${quoted(scopes.join(' '))}` : ''}`;
+
+  return async (request) => {
+    const key = extract(request);
+    if (key === undefined) {
+      if (optional) return ANONYMOUS;
+      return reply(401, 'MISSING_CREDENTIAL', 'Send an API key: Authorization: Bearer <key>.', { 'www-authenticate': challenge });
+    }
+    if (throttle) {
+      const blocked = throttle.blockedMs(request.ip);
+      if (blocked > 0) return tooManyAttempts(blocked);
+    }
+    try {
+      const result = await apiKeys.verify(key, verifyOptions);
+      if (result.valid) return { response: undefined, apiKey: result.apiKey };
+      switch (result.code) {
+        case 'INSUFFICIENT_SCOPE':
+          return reply(403, result.code, 'The API key lacks a required scope.', { 'www-authenticate': scopeChallenge });
+        case 'RATE_LIMITED':
+          return reply(429, result.code, 'The API key exceeded its rate limit.', {
+            'retry-after': retryAfter(result.retryAfterMs),
+          });
+        case 'USAGE_EXCEEDED':
+          return reply(429, result.code, 'The API key has no uses left.', { 'retry-after': retryAfter(USAGE_EXCEEDED_RETRY_MS) });
+        default:
+          return await invalid(result.code, request);
+      }
+    } catch (err) {
+      if (isStoreUnavailableError(err)) return { response: storeUnavailable(err.retryAfterMs) };
+      throw err;
+    }
+  };
+
+  async function invalid(code: ApiKeyFailureCode, request: HttpRequest): Promise<ApiKeyAuthOutcome> {
+    if (throttle) {
+      const { retryAfterMs } = await throttle.hit(request.ip);
+      if (retryAfterMs > 0) return tooManyAttempts(retryAfterMs);
+    }
+    return reply(401, code, 'The API key is invalid, expired or revoked.', { 'www-authenticate': invalidChallenge });
+  }
+}
+
+function tooManyAttempts(retryAfterMs: number): ApiKeyAuthOutcome {
+  return reply(429, 'TOO_MANY_ATTEMPTS', 'Too many failed API-key attempts from this address.', {
+    'retry-after': retryAfter(retryAfterMs),
+  });
+}
+
+function reply(status: number, code: string, detail: string, headers: Record<string, string>): ApiKeyAuthOutcome {
+  return { response: problem({ status, code, detail, headers }) };
+}
+
+/** RFC 9110 quoted-string (backslash-escapes `"` and `\`). */
+function quoted(value: string): string {
+  return `"${String(value).replace(/["\\]/g, '\\$&')}"`;
+}

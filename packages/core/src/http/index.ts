@@ -1,0 +1,38 @@
+/**
+ * Framework-neutral HTTP flows: the API-key guard, the password-reset routes
+ * and the invitation routes, plus the conventions they share (problem+json,
+ * cookies, throttling, body parsing). `@tokenkit/express` and `@tokenkit/koa`
+ * only translate requests and responses to and from these types.
+ */
+export type { HttpRequest, HttpResponse, HttpHandler, ErrorReporter } from './types.js';
+export { createApiKeyAuthFlow, DEFAULT_AUTH_THROTTLE } from './api-key-auth/index.js';
+export type { ApiKeyAuthOptions, ApiKeyAuthOutcome } from './api-key-auth/index.js';
+export { createResetFlow, RESET_REQUEST_ACCEPTED, DEFAULT_RESET_MIN_DURATION } from './reset-routes/index.js';
+export type { ResetRoutesOptions, ResetUser, ResetEmail, PasswordVerdict } from './reset-routes/index.js';
+export { createInvitationFlow, INVITATION_FAILURE_STATUS } from './invitation-routes/index.js';
+export type {
+  InvitationRoutesOptions,
+  InvitationUser,
+  AcceptedInvitation,
+  PublicInvitation,
+} from './invitation-routes/index.js';
+export { compileSources } from './credential-source/index.js';
+export type { CredentialSource, CredentialExtractor } from './credential-source/index.js';
+export { WindowThrottle } from './throttle/index.js';
+export type { ThrottleOptions, ThrottleHit } from './throttle/index.js';
+export { TokenCookie } from './cookies/index.js';
+export type { TokenCookieOptions } from './cookies/index.js';
+export { readBody, stringField, DEFAULT_BODY_LIMIT } from './body/index.js';
+export type { BodyFields, BodyResult } from './body/index.js';
+export {
+  problem,
+  json,
+  seeOther,
+  retryAfter,
+  storeUnavailable,
+  PROBLEM_CONTENT_TYPE,
+  TOKEN_HEADERS,
+} from './response/index.js';
+export type { ProblemDetails, ProblemOptions } from './response/index.js';
+export { normalizeBase, stripBase, singleSegment, wantsHtml } from './routing/index.js';
+export { reportToConsole } from './options/index.js';

@@ -1,0 +1,36 @@
+import { type ApiKeyAuthOptions, createApiKeyAuthFlow } from '@tokenkit/core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import '../augment.js';
+import { ExpressRequest, send } from '../request.js';
+
+export type { ApiKeyAuthOptions } from '@tokenkit/core';
+
+/**
+ * Express middleware that requires a valid API key and sets `req.apiKey`.
+ *
+ * 401 `WWW-Authenticate: Bearer realm="api"` without a key, 401
+ * `error="invalid_token"` for a bad/expired/revoked one, 403
+ * `error="insufficient_scope"`, 429 + `Retry-After` (per-key rate limit, no
+ * uses left, too many failures from the client IP — `req.ip`, so it honours
+ * `trust proxy`), 503 + `Retry-After` when the store is down. Bodies are
+ * `application/problem+json`.
+ *
+ * @param options - `apiKeys`, `scopes`, `from`, `optional`, `throttle`, `store`, `realm`
+ * @returns the middleware
+ * @example
+ * ```ts
+ * app.get('/api/me', apiKeyAuth({ apiKeys, scopes: ['read'] }), (req, res) => {
+ *   res.json({ owner: req.apiKey?.ownerId })
+ * })
+ * ```
+ */
+export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
+  const guard = createApiKeyAuthFlow(options);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    guard(new ExpressRequest(req)).then((outcome) => {
+      if (outcome.response) return send(res, outcome.response);
+      req.apiKey = outcome.apiKey;
+      next();
+    }, next);
+  };
+}

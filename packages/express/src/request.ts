@@ -1,0 +1,60 @@
+import type { HttpRequest, HttpResponse } from '@tokenkit/core';
+import type { Request, Response } from 'express';
+
+/**
+ * Express's `req` seen as a neutral {@link HttpRequest}. Getters, so fields a
+ * flow never reads (the IP behind `trust proxy`, the query) cost nothing.
+ */
+export class ExpressRequest implements HttpRequest<Request> {
+  /** @param native - Express's request */
+  constructor(readonly native: Request) {}
+
+  get method(): string {
+    return this.native.method;
+  }
+
+  /** Relative to the mount point: Express strips `app.use(path, …)`'s path. */
+  get path(): string {
+    return this.native.path;
+  }
+
+  get basePath(): string {
+    return this.native.baseUrl ?? '';
+  }
+
+  get headers(): Request['headers'] {
+    return this.native.headers;
+  }
+
+  get query(): string {
+    const url = this.native.url;
+    const mark = url.indexOf('?');
+    return mark === -1 ? '' : url.slice(mark + 1);
+  }
+
+  /** Honours the app's `trust proxy` setting. */
+  get ip(): string | undefined {
+    return this.native.ip;
+  }
+
+  get body(): unknown {
+    return this.native.body;
+  }
+
+  get stream(): Request {
+    return this.native;
+  }
+}
+
+/**
+ * Writes a neutral response. Set-Cookie values are appended to any the app set.
+ *
+ * @param res - Express's response
+ * @param response - what the flow decided
+ */
+export function send(res: Response, response: HttpResponse): void {
+  res.statusCode = response.status;
+  for (const name in response.headers) res.setHeader(name, response.headers[name]!);
+  if (response.cookies.length > 0) res.append('Set-Cookie', response.cookies);
+  res.end(response.body);
+}

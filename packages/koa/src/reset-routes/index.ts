@@ -1,0 +1,41 @@
+import { type ResetRoutesOptions, type ResetUser, createResetFlow, normalizeBase, stripBase } from '@tokenkit/core';
+import type { Middleware } from 'koa';
+import { KoaRequest, send } from '../request.js';
+
+export type { ResetEmail, ResetUser } from '@tokenkit/core';
+
+/** Options of Koa's `resetRoutes`: the core options plus the `base` path to match. */
+export interface KoaResetRoutesOptions<U extends ResetUser = ResetUser> extends ResetRoutesOptions<U> {
+  /** Path the routes live under (default: the path of `baseUrl`). */
+  base?: string;
+}
+
+/**
+ * Password-reset routes as Koa middleware matching its own paths under
+ * `base`: `POST {base}/request`, `GET|HEAD {base}/:token`,
+ * `POST {base}/confirm`; anything else goes to `next()`. A body parsed by a
+ * Koa body parser (`ctx.request.body`) is reused; otherwise JSON and HTML
+ * forms are read with a size limit.
+ *
+ * @param options - see `ResetRoutesOptions`, plus `base`
+ * @returns the middleware
+ * @example
+ * ```ts
+ * app.use(resetRoutes({
+ *   resets, baseUrl: 'https://app.example.com/auth/reset', formPath: '/reset-password',
+ *   findUserByEmail: (email) => users.byEmail(email),
+ *   sendResetEmail: ({ user, url }) => mailer.send(user.email, `Reset your password: ${url}`),
+ *   setPassword: (userId, password) => users.setPassword(userId, password),
+ * }))
+ * ```
+ */
+export function resetRoutes<U extends ResetUser>(options: KoaResetRoutesOptions<U>): Middleware {
+  const handle = createResetFlow(options);
+  const base = normalizeBase(options.base ?? new URL(options.baseUrl).pathname);
+  return async (ctx, next) => {
+    const path = stripBase(ctx.path, base);
+    const response = path === null ? null : await handle(new KoaRequest(ctx, path, base));
+    if (response === null) return next();
+    send(ctx, response);
+  };
+}
