@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.js';
 import { CredentialPipeline, type ManagerOptions } from '../pipeline/credential-pipeline.js';
 import { checkMeta, checkSubject, type Meta } from '../pipeline/validate.js';
 import { matchesAnyHash } from '../hashing/match.js';
-import type { StoredRecord } from '../store/types.js';
+import type { Store, StoredRecord } from '../store/types.js';
 
 const NS = 'rst';
 const MAX_TTL_MS = 24 * 3_600_000;
@@ -75,6 +75,11 @@ export class ResetTokens {
   /** Token lifetime in milliseconds. */
   get ttl(): number {
     return this.ttlMs;
+  }
+
+  /** The store the tokens live in (the HTTP flows keep reset-request throttles in it too). */
+  get store(): Store {
+    return this.pipeline.store;
   }
 
   /**
