@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -152,6 +152,24 @@ export class RedisServer {
    */
   command(...args: string[]): Promise<string> {
     return sendInline(this.host, this.currentPort, args);
+  }
+
+  /**
+   * Opens a MONITOR connection that records every command the server runs.
+   * Commands a Lua script runs internally have `source: 'lua'`; everything
+   * else is a client round trip.
+   *
+   * @returns the monitor; call `close()` when done
+   * @example
+   * ```ts
+   * const monitor = await server.monitor()
+   * // … run commands …
+   * const roundTrips = monitor.events.filter((e) => e.source !== 'lua').length
+   * monitor.close()
+   * ```
+   */
+  monitor(): Promise<RedisMonitor> {
+    return RedisMonitor.open(this.host, this.currentPort);
   }
 
   /**
@@ -339,6 +357,113 @@ export class RedisServer {
       return '(no redis.log — is redis-server installed?)';
     }
   }
+}
+
+/** One command seen by {@link RedisMonitor}. */
+export interface MonitorEvent {
+  /** Lower-case command name, e.g. `evalsha`. */
+  command: string;
+  /** Arguments after the command name. */
+  args: string[];
+  /** `ip:port` of the client, or `lua` for commands a script ran. */
+  source: string;
+}
+
+/**
+ * A raw MONITOR connection (no Redis library: ioredis' monitor parser is not
+ * needed and MONITOR lines are simple).
+ */
+export class RedisMonitor {
+  /** Every command seen so far, in order. */
+  readonly events: MonitorEvent[] = [];
+  private readonly socket: Socket;
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+  }
+
+  /**
+   * @param host - server address
+   * @param port - server port
+   * @returns a monitor that is already receiving
+   * @example
+   * ```ts
+   * const monitor = await RedisMonitor.open('127.0.0.1', 6379)
+   * ```
+   */
+  static open(host: string, port: number): Promise<RedisMonitor> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection({ host, port });
+      const monitor = new RedisMonitor(socket);
+      let pending = '';
+      let started = false;
+      socket.once('error', reject);
+      socket.once('connect', () => socket.write('MONITOR\r\n'));
+      socket.on('data', (chunk: Buffer) => {
+        pending += chunk.toString('latin1');
+        let end = pending.indexOf('\r\n');
+        while (end >= 0) {
+          const line = pending.slice(0, end);
+          pending = pending.slice(end + 2);
+          if (!started && line === '+OK') {
+            started = true;
+            resolve(monitor);
+          } else {
+            const event = parseMonitorLine(line);
+            if (event) monitor.events.push(event);
+          }
+          end = pending.indexOf('\r\n');
+        }
+      });
+    });
+  }
+
+  /**
+   * Closes the MONITOR connection.
+   *
+   * @example
+   * ```ts
+   * monitor.close()
+   * ```
+   */
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Parses `+<time> [<db> <source>] "cmd" "arg" …` (arguments escaped like sdscatrepr). */
+function parseMonitorLine(line: string): MonitorEvent | null {
+  const head = /^\+\d+\.\d+ \[\d+ ([^\]]+)\] /.exec(line);
+  if (!head) return null;
+  const args: string[] = [];
+  let i = head[0].length;
+  while (i < line.length) {
+    if (line[i] !== '"') {
+      i++;
+      continue;
+    }
+    let value = '';
+    i++;
+    while (i < line.length && line[i] !== '"') {
+      if (line[i] === '\\') {
+        const next = line[i + 1];
+        if (next === 'x') {
+          value += String.fromCharCode(Number.parseInt(line.slice(i + 2, i + 4), 16));
+          i += 4;
+          continue;
+        }
+        value += next === 'n' ? '\n' : next === 'r' ? '\r' : next === 't' ? '\t' : (next ?? '');
+        i += 2;
+        continue;
+      }
+      value += line[i];
+      i++;
+    }
+    args.push(value);
+    i++;
+  }
+  const [command = '', ...rest] = args;
+  return { command: command.toLowerCase(), args: rest, source: head[1]! };
 }
 
 /** Options of {@link RedisCluster.start}. */

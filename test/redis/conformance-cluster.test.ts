@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisCluster } from '../helpers/redis-server.js';
+import { runStoreConformance } from '../store-conformance/suite.js';
+import { connectCluster, scanKeys, storeHarness } from './harness.js';
+
+// One cluster of 3 masters for this file, started from redis-server processes and stopped by PID.
+let cluster: RedisCluster;
+beforeAll(async () => {
+  cluster = await RedisCluster.start({ masters: 3 });
+});
+afterAll(async () => {
+  await cluster?.dispose();
+});
+
+runStoreConformance('RedisStore (Cluster of 3 masters)', async () => storeHarness(await connectCluster(cluster.startupNodes)));
+
+describe('RedisStore on a Cluster: key distribution', () => {
+  it('records spread over all masters (no hash tag around the prefix)', async () => {
+    const client = await connectCluster(cluster.startupNodes);
+    const harness = storeHarness(client);
+    try {
+      for (let i = 0; i < 60; i++) {
+        await harness.store.put('t', { id: `rec${i}`, hash: 'v1$x', expiresAt: null, maxUses: 1, uses: 0 }, { ttlMs: 60_000 });
+        await harness.store.use('t', `rec${i}`, { hashes: ['v1$x'], now: Date.now(), subject: 'u' });
+      }
+      const perMaster = await Promise.all(
+        client.nodes('master').map(async (node) => (await node.dbsize()) as number),
+      );
+      expect(perMaster.filter((n) => n > 0)).toHaveLength(3);
+      expect(await scanKeys(client, harness.prefix)).toHaveLength(60);
+    } finally {
+      await harness.close();
+    }
+  });
+});

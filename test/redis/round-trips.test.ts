@@ -1,0 +1,161 @@
+/**
+ * Round trips measured from Redis itself: a MONITOR connection on a private
+ * redis-server sees every command a client sends. Commands a script runs
+ * internally show up with source `lua` and are not round trips, so they are
+ * not counted (INFO commandstats would mix the two). ECHO markers sent over
+ * another connection delimit each measurement.
+ */
+import { ApiKeys, Invitations, ResetTokens } from '@tokenkit/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisMonitor, RedisServer } from '../helpers/redis-server.js';
+import { connectRedis, storeHarness } from './harness.js';
+
+const SECRET = 'round-trip-secret-0123456789abcdefghijkl';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let server: RedisServer;
+let monitor: RedisMonitor;
+let harness: ReturnType<typeof storeHarness>;
+let markers = 0;
+
+async function mark(): Promise<number> {
+  const text = `tk-marker-${++markers}`;
+  await server.command('ECHO', text);
+  const find = () => monitor.events.findIndex((e) => e.command === 'echo' && e.args[0] === text);
+  await expect.poll(find, { interval: 2 }).toBeGreaterThanOrEqual(0);
+  return find();
+}
+
+/** Round trips (client commands, not script-internal ones) while `operation` ran and its fire-and-forget writes settled. */
+async function measure(operation: () => Promise<unknown>): Promise<Record<string, number>> {
+  const from = await mark();
+  await operation();
+  await sleep(20);
+  const to = await mark();
+  const delta: Record<string, number> = {};
+  for (const event of monitor.events.slice(from + 1, to)) {
+    if (event.source === 'lua' || event.command === 'echo') continue;
+    delta[event.command] = (delta[event.command] ?? 0) + 1;
+  }
+  return delta;
+}
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+  monitor = await server.monitor();
+  harness = storeHarness(await connectRedis(server.url));
+});
+afterAll(async () => {
+  await harness?.close();
+  monitor?.close();
+  await server?.dispose();
+});
+
+const total = (delta: Record<string, number>) => Object.values(delta).reduce((a, b) => a + b, 0);
+
+describe('RedisStore round trips (MONITOR on a private server)', () => {
+  it('one apiKeys.verify is exactly one Redis command (one EVALSHA), also with scopes and a rate limit', async () => {
+    const apiKeys = new ApiKeys({ store: harness.store, secret: SECRET });
+    const { key } = await apiKeys.create({
+      ownerId: 'rt-owner',
+      scopes: ['read'],
+      remaining: 1000,
+      rateLimit: { limit: 1000, window: '1m' },
+    });
+    // Warm-up: loads the script on this connection (EVAL) and makes the coalesced lastUsedAt write.
+    expect((await apiKeys.verify(key)).valid).toBe(true);
+    await sleep(30);
+    const one = await measure(() => apiKeys.verify(key, { scopes: ['read'] }));
+    expect(one).toEqual({ evalsha: 1 });
+    const hundred = await measure(async () => {
+      for (let i = 0; i < 100; i++) expect((await apiKeys.verify(key, { scopes: ['read'] })).valid).toBe(true);
+    });
+    expect(hundred).toEqual({ evalsha: 100 });
+    const rejected = await measure(() => apiKeys.verify(key, { scopes: ['admin'] }));
+    expect(rejected).toEqual({ evalsha: 1 });
+  });
+
+  it('after SCRIPT FLUSH (restart, failover) the next call falls back from EVALSHA to EVAL by itself', async () => {
+    const apiKeys = new ApiKeys({ store: harness.store, secret: SECRET });
+    const { key } = await apiKeys.create({ ownerId: 'flush-owner' });
+    expect((await apiKeys.verify(key)).valid).toBe(true);
+    expect(await server.command('SCRIPT', 'FLUSH')).toBe('OK');
+    let valid = false;
+    const delta = await measure(async () => {
+      valid = (await apiKeys.verify(key)).valid;
+    });
+    expect(valid).toBe(true);
+    expect(delta).toEqual({ evalsha: 1, eval: 1 });
+    expect(await measure(() => apiKeys.verify(key))).toEqual({ evalsha: 1 });
+  });
+
+  it('reports the round trips of every manager operation', async () => {
+    const store = harness.store;
+    const apiKeys = new ApiKeys({ store, secret: SECRET });
+    const resets = new ResetTokens({ store, secret: SECRET });
+    const invites = new Invitations({ store, secret: SECRET });
+    // Warm every script up once so EVAL-on-first-use does not blur the counts.
+    const warm = await apiKeys.create({ ownerId: 'warm' });
+    await apiKeys.verify(warm.key);
+    const warmToken = await resets.issue('warm');
+    await resets.consume(warmToken.token);
+    const warmInvite = await invites.create({ createdBy: 'warm' });
+    await invites.redeem(warmInvite.code, { userId: 'warm' });
+    await apiKeys.revoke(warm.apiKey.id);
+    await sleep(30);
+
+    const rows: Array<[string, Record<string, number>]> = [];
+    let key = '';
+    let keyId = '';
+    rows.push([
+      'apiKeys.create',
+      await measure(async () => {
+        ({ key } = await apiKeys.create({ ownerId: 'rt', scopes: ['read'] }));
+      }),
+    ]);
+    rows.push(['apiKeys.verify (first in a minute: + coalesced lastUsedAt write)', await measure(() => apiKeys.verify(key))]);
+    rows.push(['apiKeys.verify', await measure(() => apiKeys.verify(key))]);
+    const foreign = await new ApiKeys({ store, secret: `${SECRET}-other` }).create({ ownerId: 'rt' });
+    rows.push(['apiKeys.verify (hash mismatch)', await measure(() => apiKeys.verify(foreign.key))]);
+    rows.push(['apiKeys.verify (malformed: bad checksum)', await measure(() => apiKeys.verify(`${key.slice(0, -6)}AAAAAA`))]);
+    rows.push([
+      'apiKeys.list (2 keys)',
+      await measure(async () => {
+        keyId = (await apiKeys.list({ ownerId: 'rt' })).find((k) => k.id !== foreign.apiKey.id)!.id;
+      }),
+    ]);
+    rows.push(['apiKeys.revoke', await measure(() => apiKeys.revoke(keyId))]);
+    let token = '';
+    rows.push([
+      'resets.issue (revoke-previous, none outstanding)',
+      await measure(async () => {
+        ({ token } = await resets.issue('rt-user'));
+      }),
+    ]);
+    rows.push(['resets.check', await measure(() => resets.check(token))]);
+    rows.push(['resets.consume', await measure(() => resets.consume(token))]);
+    let code = '';
+    rows.push([
+      'invites.create',
+      await measure(async () => {
+        ({ code } = await invites.create({ createdBy: 'rt-admin', maxUses: 5 }));
+      }),
+    ]);
+    rows.push(['invites.check', await measure(() => invites.check(code))]);
+    rows.push(['invites.redeem', await measure(() => invites.redeem(code, { userId: 'rt-user' }))]);
+
+    console.log(
+      `\nRedis round trips per operation (MONITOR, script-internal commands excluded):\n${rows
+        .map(([name, delta]) => `  ${name.padEnd(64)} ${String(total(delta)).padStart(2)}  ${JSON.stringify(delta)}`)
+        .join('\n')}`,
+    );
+    const count = new Map(rows.map(([name, delta]) => [name, total(delta)]));
+    expect(count.get('apiKeys.verify')).toBe(1);
+    expect(count.get('apiKeys.verify (hash mismatch)')).toBe(1);
+    expect(count.get('apiKeys.verify (malformed: bad checksum)')).toBe(0);
+    expect(count.get('resets.check')).toBe(1);
+    expect(count.get('invites.check')).toBe(1);
+    expect(count.get('invites.redeem')).toBe(1);
+    expect(count.get('apiKeys.create')).toBe(2);
+  });
+});
