@@ -1,6 +1,13 @@
 import { type Duration, parseDuration } from '../duration.js';
 import { CredentialPipeline, type ManagerOptions } from '../pipeline/credential-pipeline.js';
-import { checkMeta, checkPositiveInteger, checkScopes, checkSubject, type Meta } from '../pipeline/validate.js';
+import {
+  checkDuration,
+  checkMeta,
+  checkPositiveInteger,
+  checkScopes,
+  checkSubject,
+  type Meta,
+} from '../pipeline/validate.js';
 import type { RateLimitRule, Store, StoredRecord } from '../store/types.js';
 
 const NS = 'key';
@@ -124,12 +131,12 @@ export class ApiKeys {
     const rateLimit = options.rateLimit
       ? {
           limit: checkPositiveInteger(options.rateLimit.limit, 'rateLimit.limit'),
-          windowMs: checkPositiveInteger(parseDuration(options.rateLimit.window, 'rateLimit.window'), 'rateLimit.window'),
+          windowMs: checkPositiveInteger(checkDuration(options.rateLimit.window, 'rateLimit.window'), 'rateLimit.window'),
         }
       : null;
     const now = this.pipeline.now();
     const expiresAt =
-      options.expiresIn === undefined ? null : now + checkPositiveInteger(parseDuration(options.expiresIn, 'expiresIn'), 'expiresIn');
+      options.expiresIn === undefined ? null : now + checkPositiveInteger(checkDuration(options.expiresIn, 'expiresIn'), 'expiresIn');
     const name = options.name === undefined ? null : String(options.name).slice(0, 200);
     return this.insert({ ownerId, name, scopes, meta, maxUses: remaining, rateLimit, expiresAt }, now);
   }
@@ -217,7 +224,7 @@ export class ApiKeys {
    * @returns the new `{ key, apiKey }`, or null when the old key is unknown or revoked
    */
   async rotate(id: string, options: { gracePeriod?: Duration } = {}): Promise<{ key: string; apiKey: ApiKey } | null> {
-    const graceMs = parseDuration(options.gracePeriod ?? 0, 'gracePeriod');
+    const graceMs = checkDuration(options.gracePeriod ?? 0, 'gracePeriod');
     const store = this.pipeline.store;
     const old = typeof id === 'string' ? await this.pipeline.call(() => store.get<ApiKeyRecord>(NS, id)) : null;
     const now = this.pipeline.now();

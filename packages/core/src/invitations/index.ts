@@ -1,6 +1,7 @@
 import { type Duration, parseDuration } from '../duration.js';
 import { CredentialPipeline, type ManagerOptions } from '../pipeline/credential-pipeline.js';
 import {
+  checkDuration,
   checkMeta,
   checkPositiveInteger,
   checkSubject,
@@ -127,7 +128,7 @@ export class Invitations {
     const role = checkSubject(options.role ?? 'member', 'role');
     const maxUses = checkPositiveInteger(options.maxUses ?? 1, 'maxUses');
     const lifetime =
-      options.expiresIn === undefined ? this.ttlMs : checkPositiveInteger(parseDuration(options.expiresIn, 'expiresIn'), 'expiresIn');
+      options.expiresIn === undefined ? this.ttlMs : checkPositiveInteger(checkDuration(options.expiresIn, 'expiresIn'), 'expiresIn');
     let email: string | null = null;
     if (options.email !== undefined) {
       email = normalizeEmail(options.email) ?? null;

@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from '../errors.js';
+import { type Duration, parseDuration } from '../duration.js';
+import { ConfigError, InvalidArgumentError } from '../errors.js';
 
 /** JSON-serialisable metadata attached to a record. */
 export type Meta = Record<string, unknown>;
@@ -73,4 +74,21 @@ export function normalizeEmail(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim().toLowerCase();
   return trimmed.length > 0 ? trimmed : undefined;
+}
+
+/**
+ * Parses a duration passed to a method (not to a constructor), so a bad value
+ * is the caller's `InvalidArgumentError`, not a `ConfigError`.
+ *
+ * @param value - milliseconds or a string like `'15m'`
+ * @param name - option name for the message
+ * @returns milliseconds
+ */
+export function checkDuration(value: unknown, name: string): number {
+  try {
+    return parseDuration(value as Duration, name);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
 }
