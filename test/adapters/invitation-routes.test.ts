@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, cookieValue, form } from './client.js';
+import { ACCEPT_PATH, createFixture, type Fixture } from './fixture.js';
+import { FRAMEWORKS, type RunningServer } from './frameworks.js';
+
+const HTML = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+let userCounter = 0;
+
+describe.each(FRAMEWORKS)('invitationRoutes on $name', (framework) => {
+  let fixture: Fixture;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    fixture = createFixture();
+    server = await framework.start(fixture);
+  });
+  afterAll(async () => {
+    await server.close();
+    await fixture.store.close();
+  });
+
+  const newUser = (email?: string) => {
+    const id = `member_${framework.name}_${++userCounter}`;
+    return email === undefined ? id : `${id};${email}`;
+  };
+  const accept = (body: unknown, user: string | undefined, headers: Record<string, string> = {}) =>
+    call(server.url, '/invitations/accept', { method: 'POST', body, headers: { ...(user ? { 'x-user': user } : {}), ...headers } });
+
+  it('GET/HEAD check only: JSON details, then exactly one POST redeems', async () => {
+    const { code, invitation } = await fixture.invites.create({ createdBy: 'admin', role: 'editor' });
+    for (let i = 0; i < 3; i++) {
+      const res = await call(server.url, `/invitations/${code}`);
+      expect(res.status).toBe(200);
+      expect(res.json()).toEqual({ valid: true, role: 'editor', expiresAt: invitation.expiresAt, emailBound: false });
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      const head = await call(server.url, `/invitations/${code}`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.text).toBe('');
+      expect((await call(server.url, `/invitations/${code}`, { headers: HTML })).status).toBe(303);
+    }
+    expect((await fixture.invites.get(invitation.id))?.uses).toBe(0);
+    const user = newUser();
+    const before = fixture.accepted.length;
+    const ok = await accept({ code }, user);
+    expect(ok.status).toBe(200);
+    const body = ok.json<{ role: string; invitation: Record<string, unknown> }>();
+    expect(body.role).toBe('editor');
+    expect(body.invitation).toMatchObject({ id: invitation.id, role: 'editor', uses: 1, status: 'exhausted' });
+    expect(body.invitation).not.toHaveProperty('usedBy');
+    expect(fixture.accepted.slice(before).map((a) => [a.user.id, a.role])).toEqual([[user, 'editor']]);
+    const second = await accept({ code }, newUser());
+    expect(second.status).toBe(410);
+    expect(second.json()).toMatchObject({ code: 'EXHAUSTED', status: 410 });
+    expect(fixture.accepted.length).toBe(before + 1);
+  });
+
+  it('browser flow: GET moves the code into a cookie + 303 to acceptPath; form POST with the cookie redeems and clears it', async () => {
+    const { code } = await fixture.invites.create({ createdBy: 'admin', role: 'viewer' });
+    const opened = await call(server.url, `/invitations/${code}`, { headers: HTML });
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('location')).toBe(ACCEPT_PATH);
+    expect(cookieValue(opened.cookies, 'tokenkit_invite')).toBe(code);
+    const cookie = opened.cookies[0]!;
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Strict/);
+    expect(cookie).not.toMatch(/; Secure/); // explicitly disabled for local http in this app
+    expect(cookie).toMatch(/; Path=\/invitations(;|$)/);
+    expect(Number(/Max-Age=(\d+)/.exec(cookie)?.[1])).toBeLessThanOrEqual(3600);
+
+    const { body, headers } = form({});
+    const res = await accept(body, newUser(), { ...headers, cookie: `tokenkit_invite=${code}` });
+    expect(res.status).toBe(200);
+    expect(res.json()).toMatchObject({ role: 'viewer' });
+    expect(cookieValue(res.cookies, 'tokenkit_invite')).toBe('');
+  });
+
+  it('maps every failure code to its status', async () => {
+    const multi = await fixture.invites.create({ createdBy: 'admin', maxUses: 5 });
+    const user = newUser();
+    expect((await accept({ code: multi.code }, user)).status).toBe(200);
+    const again = await accept({ code: multi.code }, user);
+    expect(again.status).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'ALREADY_REDEEMED', title: 'Conflict' });
+
+    const bound = await fixture.invites.create({ createdBy: 'admin', email: 'Erin@Example.com' });
+    expect((await call(server.url, `/invitations/${bound.code}`)).json()).toMatchObject({ emailBound: true });
+    const mismatch = await accept({ code: bound.code }, newUser('mallory@example.com'));
+    expect(mismatch.status).toBe(403);
+    expect(mismatch.json()).toMatchObject({ code: 'EMAIL_MISMATCH' });
+    expect(mismatch.cookies).toEqual([]);
+    expect((await accept({ code: bound.code }, newUser(' erin@example.COM '))).status).toBe(200);
+
+    const revoked = await fixture.invites.create({ createdBy: 'admin' });
+    await fixture.invites.revoke(revoked.invitation.id);
+    const expired = await fixture.invites.create({ createdBy: 'admin', expiresIn: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const unknown = (await createFixture().invites.create({ createdBy: 'elsewhere' })).code;
+    const cases: Array<[string, number, string]> = [
+      ['inv_garbage', 404, 'MALFORMED'],
+      [unknown, 404, 'NOT_FOUND'],
+      [revoked.code, 410, 'REVOKED'],
+      [expired.code, 410, 'EXPIRED'],
+    ];
+    for (const [code, status, failure] of cases) {
+      const shown = await call(server.url, `/invitations/${encodeURIComponent(code)}`);
+      expect(shown.status, failure).toBe(status);
+      expect(shown.json()).toMatchObject({ status, code: failure });
+      expect(shown.headers.get('content-type')).toBe('application/problem+json');
+      const accepted = await accept({ code }, newUser());
+      expect(accepted.status, failure).toBe(status);
+      expect(accepted.json()).toMatchObject({ code: failure });
+    }
+    const html = await call(server.url, `/invitations/${revoked.code}`, { headers: HTML });
+    expect(html.status).toBe(303);
+    expect(html.headers.get('location')).toBe(`${ACCEPT_PATH}?error=invalid_invitation`);
+  });
+
+  it('accept needs a signed-in user (401), a code (400) and a same-site POST (403)', async () => {
+    const { code, invitation } = await fixture.invites.create({ createdBy: 'admin' });
+    const anonymous = await accept({ code }, undefined);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.json()).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
+    expect((await accept({}, newUser())).json()).toMatchObject({ code: 'MISSING_CODE', status: 400 });
+    expect((await accept({ code: 7 }, newUser())).json()).toMatchObject({ code: 'INVALID_BODY', status: 400 });
+    expect((await accept({ code }, newUser(), { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await fixture.invites.get(invitation.id))?.uses).toBe(0);
+    expect((await call(server.url, '/invitations/accept')).status).toBe(405);
+    expect((await call(server.url, `/invitations/${code}`, { method: 'DELETE' })).headers.get('allow')).toBe('GET, HEAD');
+    expect((await call(server.url, '/invitations/a/b')).status).toBe(404);
+  });
+});
