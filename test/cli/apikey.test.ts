@@ -1,8 +1,7 @@
 import { ApiKeys } from '@tokenkit/core';
-import { RedisStore, recommendedRedisOptions } from '@tokenkit/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, listKeys, oneLine, REDIS_URL, redisSandbox, SECRET } from './helpers.js';
+import { appStore, cli, listKeys, oneLine, REDIS_URL, redisSandbox, SECRET } from './helpers.js';
 
 const sandbox = redisSandbox();
 const { env, flags } = sandbox;
@@ -95,15 +94,15 @@ describe('apikey create → list → verify → revoke → verify', () => {
 
   it('creates keys the app accepts: the library verifies them with the same secret and prefix', async () => {
     const { key, apiKey } = await create('--owner', 'owner-lib', '--scope', 'read');
-    const client = new Redis(REDIS_URL, recommendedRedisOptions());
+    const app = await appStore(sandbox.prefix);
     try {
-      const apiKeys = new ApiKeys({ store: new RedisStore({ client, prefix: sandbox.prefix }), secret: SECRET });
+      const apiKeys = new ApiKeys({ store: app.store, secret: SECRET });
       const result = await apiKeys.verify(key, { scopes: ['read'] });
       expect(result).toMatchObject({ valid: true, apiKey: { id: apiKey.id, ownerId: 'owner-lib' } });
-      const otherSecret = new ApiKeys({ store: new RedisStore({ client, prefix: sandbox.prefix }), secret: 'x'.repeat(40) });
+      const otherSecret = new ApiKeys({ store: app.store, secret: 'x'.repeat(40) });
       expect(await otherSecret.verify(key)).toEqual({ valid: false, code: 'NOT_FOUND' });
     } finally {
-      client.disconnect();
+      app.close();
     }
   });
 

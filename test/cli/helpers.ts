@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { RedisStore, recommendedRedisOptions } from '@tokenkit/redis';
 import { Redis } from 'ioredis';
 import { type CliIo, run } from '../../packages/cli/src/index.js';
 
@@ -123,4 +124,17 @@ export function oneLine(stderr: string): string {
   const line = lines[0]!;
   if (/\n\s+at /.test(stderr) || !line.startsWith('tokenkit: ')) throw new Error(`not a one-line tokenkit message: ${stderr}`);
   return line;
+}
+
+/**
+ * The store an app would use on the same sandbox: proves the CLI writes what the library reads.
+ *
+ * @param prefix - the sandbox prefix
+ * @returns a connected `RedisStore` and a `close()`
+ */
+export async function appStore(prefix: string): Promise<{ store: RedisStore; close(): void }> {
+  const client = new Redis(REDIS_URL, recommendedRedisOptions({ lazyConnect: true }));
+  // The fail-fast options reject commands until the connection is ready.
+  await client.connect();
+  return { store: new RedisStore({ client, prefix }), close: () => client.disconnect() };
 }

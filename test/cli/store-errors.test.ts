@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer } from '../helpers/redis-server.js';
 import { cli, closedPort, oneLine, REDIS_URL, SECRET } from './helpers.js';
 
 const WITH_SECRET = { TOKENKIT_SECRET: SECRET };
@@ -75,5 +76,29 @@ describe('Redis unreachable → exit 2 within a few seconds', () => {
     const line = oneLine(r.stderr);
     expect(line).toMatch(new RegExp(`Redis unavailable at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
     expect(line).not.toContain('pw-never-shown');
+  });
+});
+
+describe('Redis hung (a real redis-server frozen with SIGSTOP) → exit 2 after --timeout', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    await server.pause();
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+
+  it.each([
+    ['apikey list', ['apikey', 'list', '--owner', 'u1']],
+    ['invite create', ['invite', 'create', '--by', 'admin']],
+  ])('%s', async (_, argv) => {
+    const started = Date.now();
+    const r = await cli([...argv, '--redis', server.url, '--timeout', '700ms'], WITH_SECRET);
+    const elapsed = Date.now() - started;
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(/Redis unavailable at redis:\/\/127\.0\.0\.1:\d+.*no answer within 700 ms/);
+    expect(elapsed).toBeGreaterThanOrEqual(650);
+    expect(elapsed).toBeLessThan(1500);
   });
 });

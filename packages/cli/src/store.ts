@@ -15,8 +15,13 @@ export interface StoreFlags {
 /** A connected store and the way to release it. */
 export interface OpenStore {
   store: Store;
-  /** Quits the connection so the process can exit at once. Never throws. */
-  close(): Promise<void>;
+  /**
+   * Releases the connection so the process can exit at once. Never throws.
+   *
+   * @param graceful - send QUIT first so replies in flight land (default); false drops the socket
+   *   at once, for when Redis has already failed to answer
+   */
+  close(graceful?: boolean): Promise<void>;
 }
 
 const QUIT_GRACE_MS = 500;
@@ -81,8 +86,12 @@ export async function openRedisStore(flags: StoreFlags, env: CliEnv): Promise<Op
   client.on('error', (err: Error) => {
     lastError = err;
   });
-  const close = async (): Promise<void> => {
+  const close = async (graceful = true): Promise<void> => {
     if (client.status === 'end') return;
+    if (!graceful) {
+      client.disconnect();
+      return;
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
       // QUIT lets replies still in flight (e.g. the coalesced lastUsedAt write) land first.
@@ -108,7 +117,7 @@ export async function openRedisStore(flags: StoreFlags, env: CliEnv): Promise<Op
       }),
     ]);
   } catch (err) {
-    await close();
+    await close(false);
     const reason = lastError?.message ?? (err instanceof Error ? err.message : String(err));
     throw new CliError(`Redis unavailable at ${redactUrl(url)}: ${reason}`, ExitCode.STORE_UNAVAILABLE);
   } finally {

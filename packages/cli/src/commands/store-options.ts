@@ -1,4 +1,4 @@
-import { isValidPrefix, KeyedHasher, tokenUrlsafe, type ManagerOptions, type Store } from '@tokenkit/core';
+import { isStoreUnavailableError, isValidPrefix, KeyedHasher, type ManagerOptions, type Store, tokenUrlsafe } from '@tokenkit/core';
 import { type Command, Option } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { collectRaw, parseDurationFlag } from '../parse.js';
@@ -98,8 +98,9 @@ export async function withStore<T>(values: StoreOptionValues, env: CliEnv, work:
   const deadline = Date.now() + values.timeout;
   const open = await openRedisStore({ redis: values.redis, prefix: values.prefix, timeoutMs: values.timeout }, env);
   let timer: NodeJS.Timeout | undefined;
+  let answered = false;
   try {
-    return await Promise.race([
+    const result = await Promise.race([
       work(open.store),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -108,8 +109,15 @@ export async function withStore<T>(values: StoreOptionValues, env: CliEnv, work:
         );
       }),
     ]);
+    answered = true;
+    return result;
+  } catch (err) {
+    // A rejection that is not a store failure (bad input caught by the library) still had answers.
+    answered = !isStoreUnavailableError(err) && !(err instanceof CliError && err.exitCode === ExitCode.STORE_UNAVAILABLE);
+    throw err;
   } finally {
     clearTimeout(timer);
-    await open.close();
+    // After a timeout, QUIT would only wait for a server that is not answering.
+    await open.close(answered);
   }
 }

@@ -1,0 +1,134 @@
+/**
+ * The built executable, as users and CI run it: `node packages/cli/dist/cli.js`,
+ * the file itself through its shebang, and `pnpm exec tokenkit` from the root.
+ * CI builds before testing; locally `beforeAll` builds what is missing or stale.
+ */
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort, listKeys, redisSandbox } from './helpers.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'packages/cli/dist/cli.js');
+const sandbox = redisSandbox();
+// A clean environment: nothing from the developer's shell (a stray REDIS_URL) may leak in.
+const BASE_ENV = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function build(filter: string): void {
+  const r = spawnSync('pnpm', ['--filter', filter, 'run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`pnpm --filter ${filter} build failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+beforeAll(() => {
+  const depsMissing = ['core', 'redis'].some((p) => !existsSync(join(ROOT, `packages/${p}/dist/index.js`)));
+  if (depsMissing) build('tokenkit...');
+  else if (!existsSync(BIN) || statSync(BIN).mtimeMs < newestMtime(join(ROOT, 'packages/cli/src'))) build('tokenkit');
+}, 180_000);
+
+afterAll(async () => {
+  await sandbox.cleanup();
+  expect(await listKeys(sandbox.prefix)).toEqual([]);
+});
+
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function tokenkit(args: string[], env: Record<string, string> = {}, input?: string): Ran {
+  const started = Date.now();
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...BASE_ENV, ...env },
+    encoding: 'utf8',
+    timeout: 15_000,
+    ...(input === undefined ? {} : { input }),
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
+}
+
+describe('dist/cli.js', () => {
+  it('starts with a shebang and is executable by itself', () => {
+    expect(readFileSync(BIN, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    expect(statSync(BIN).mode & 0o111).not.toBe(0);
+    const r = spawnSync(BIN, ['token', '--hex', '16'], { env: BASE_ENV, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^[0-9a-f]{32}\n$/);
+  });
+
+  it('runs through `pnpm exec tokenkit` from the workspace root', () => {
+    const r = spawnSync('pnpm', ['exec', 'tokenkit', 'password', '--length', '24', '--no-symbols'], {
+      cwd: ROOT,
+      env: BASE_ENV,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^[A-Za-z0-9]{24}\n$/);
+  });
+
+  it('token --bytes writes raw bytes to a pipe', () => {
+    const r = spawnSync(process.execPath, [BIN, 'token', '--bytes', '32'], { env: BASE_ENV });
+    expect(r.status).toBe(0);
+    expect(r.stdout.length).toBe(32);
+    expect(r.stderr.length).toBe(0);
+  });
+
+  it('bad input exits 1 with one line on stderr and no stack trace', () => {
+    for (const args of [['token', '-1'], ['token', '--nope'], ['password', '--length', 'x'], ['apikey', 'create']]) {
+      const r = tokenkit(args);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^tokenkit: [^\n]+\n$/);
+    }
+  });
+
+  it('missing REDIS_URL and missing secret exit 1', () => {
+    const noRedis = tokenkit(['apikey', 'list', '--owner', 'u'], { TOKENKIT_SECRET: 'z'.repeat(40) });
+    expect(noRedis.status).toBe(1);
+    expect(noRedis.stderr).toMatch(/^tokenkit: no store: [^\n]+\n$/);
+    const noSecret = tokenkit(['apikey', 'create', '--owner', 'u'], sandbox.env.REDIS_URL ? { REDIS_URL: sandbox.env.REDIS_URL } : {});
+    expect(noSecret.status).toBe(1);
+    expect(noSecret.stderr).toMatch(/^tokenkit: no secret: [^\n]+\n$/);
+  });
+
+  it('Redis unreachable exits 2 within a few seconds', async () => {
+    const port = await closedPort();
+    const r = tokenkit(['invite', 'stats', '--redis', `redis://127.0.0.1:${port}`], { TOKENKIT_SECRET: 'z'.repeat(40) });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^tokenkit: Redis unavailable at redis:\/\/127\.0\.0\.1:\d+[^\n]*ECONNREFUSED[^\n]*\n$/);
+    expect(r.ms).toBeLessThan(5000);
+  });
+
+  it('create → verify (stdin) → revoke → verify exits 3, and every run exits promptly', () => {
+    const flags = ['--prefix', sandbox.prefix];
+    const created = tokenkit(['apikey', 'create', '--owner', 'bin-owner', '--scope', 'read', '--json', ...flags], sandbox.env);
+    expect(created.stderr).toBe('');
+    expect(created.status).toBe(0);
+    const { key, apiKey } = JSON.parse(created.stdout) as { key: string; apiKey: { id: string } };
+
+    const ok = tokenkit(['apikey', 'verify', '-', '--scope', 'read', ...flags], sandbox.env, `${key}\n`);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^valid\n/);
+
+    expect(tokenkit(['apikey', 'revoke', apiKey.id, ...flags], sandbox.env).status).toBe(0);
+    const rejected = tokenkit(['apikey', 'verify', key, ...flags], sandbox.env);
+    expect(rejected.status).toBe(3);
+    expect(rejected.stderr).toBe('tokenkit: key rejected: REVOKED\n');
+    // An open Redis connection would keep node alive until the spawn timeout (15 s).
+    for (const r of [created, ok, rejected]) expect(r.ms).toBeLessThan(3000);
+  });
+});
