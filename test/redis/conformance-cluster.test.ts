@@ -32,4 +32,22 @@ describe('RedisStore on a Cluster: key distribution', () => {
       await harness.close();
     }
   });
+
+  it('ids, subjects and window keys with braces keep every script in one slot (no CROSSSLOT)', async () => {
+    const client = await connectCluster(cluster.startupNodes);
+    const harness = storeHarness(client);
+    const store = harness.store;
+    try {
+      for (const id of ['a}b{c', '{x}', '}{', '']) {
+        await store.put('t', { id, hash: 'v1$x', expiresAt: null, rateLimit: { limit: 5, windowMs: 60_000 } }, { ttlMs: 60_000 });
+        expect((await store.use('t', id, { hashes: ['v1$x'], now: Date.now() })).ok).toBe(true);
+        expect(await store.delete('t', id)).toBe(true);
+        await store.indexAdd('t', id, 'member', 60_000);
+        expect(await store.indexMembers('t', id)).toEqual(['member']);
+        expect((await store.hit('x:{y}', id, 60_000)).count).toBe(1);
+      }
+    } finally {
+      await harness.close();
+    }
+  });
 });

@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { tokenUrlsafe } from '@tokenkit/core';
 import { RedisStore, recommendedClusterOptions, recommendedRedisOptions } from '@tokenkit/redis';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { StoreHarness } from '../store-conformance/suite.js';
 
 /** The shared Redis of this machine / CI. */
@@ -22,7 +22,7 @@ export function uniquePrefix(): string {
  * @param overrides - extra ioredis options
  * @returns a connected client with the recommended fail-fast options
  */
-export async function connectRedis(url: string, overrides: ConstructorParameters<typeof Redis>[1] = {}): Promise<Redis> {
+export async function connectRedis(url: string, overrides: RedisOptions = {}): Promise<Redis> {
   const client = new Redis(url, recommendedRedisOptions({ lazyConnect: true, ...overrides }));
   client.on('error', () => {
     // Connection errors surface as rejected commands; the event only needs a listener.
@@ -85,12 +85,16 @@ export async function deletePrefix(client: Redis | Cluster, prefix: string): Pro
  * A conformance harness over a client: unique prefix, dump = keys and values
  * as text, close = delete the prefix's keys and quit.
  */
-export function storeHarness(client: Redis | Cluster, options: { timeout?: number } = {}): StoreHarness & { prefix: string; store: RedisStore } {
+export function storeHarness(
+  client: Redis | Cluster,
+  options: { timeout?: number } = {},
+): StoreHarness & { prefix: string; store: RedisStore; client: Redis | Cluster } {
   const prefix = uniquePrefix();
   const store = new RedisStore({ client, prefix, ...options });
   return {
     prefix,
     store,
+    client,
     dump: async () =>
       (await dumpKeys(client, prefix)).map(({ key, value }) => `${key}\n${value}`).join('\n'),
     close: async () => {
