@@ -47,6 +47,7 @@ describe('store configuration errors (exit 1, checked before connecting)', () =>
     [['--rate-limit', '0/1m'], /--rate-limit limit must be an integer >= 1/],
     [['--rate-limit', '10/forever'], /--rate-limit window must be a duration/],
     [['--scope', ','], /expected a non-empty value/],
+    [['--prefix', 'tk:{x}:'], /--prefix: RedisStore: prefix "tk:{x}:" must be a string without '{' or '}'/],
   ])('apikey create %j → exit 1', async (flags, message) => {
     const r = await cli(['apikey', 'create', '--owner', 'u1', ...flags], { ...WITH_SECRET, REDIS_URL });
     expect(r.code).toBe(1);

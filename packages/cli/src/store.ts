@@ -81,6 +81,14 @@ export async function openRedisStore(flags: StoreFlags, env: CliEnv): Promise<Op
       connectionName: `tokenkit-cli:${process.pid}`,
     }),
   );
+  let store: Store;
+  try {
+    // Before connecting: a bad --prefix must not leave an open socket behind (the process would not exit).
+    store = new RedisStore({ client, prefix: flags.prefix, timeout: flags.timeoutMs });
+  } catch (err) {
+    client.disconnect();
+    throw new CliError(`--prefix: ${err instanceof Error ? err.message : String(err)}`);
+  }
   let lastError: Error | undefined;
   // Without a listener ioredis prints "Unhandled error event" straight to the real stderr.
   client.on('error', (err: Error) => {
@@ -123,5 +131,5 @@ export async function openRedisStore(flags: StoreFlags, env: CliEnv): Promise<Op
   } finally {
     clearTimeout(timer);
   }
-  return { store: new RedisStore({ client, prefix: flags.prefix, timeout: flags.timeoutMs }), close };
+  return { store, close };
 }
