@@ -68,14 +68,16 @@ describe('password', () => {
   });
 
   it('every required class is present in every password, even at the minimum length', () => {
+    const failures: string[] = [];
     for (let i = 0; i < 2000; i++) {
       const pw = password({ length: 4 });
-      expect(new Set(Array.from(pw, classOf))).toEqual(new Set([0, 1, 2, 3]));
+      if (Array.from(pw, classOf).sort().join() !== '0,1,2,3') failures.push(pw);
+      const pair = password({ length: 2, require: ['digit', 'symbol'] });
+      if (Array.from(pair, classOf).sort().join() !== '2,3') failures.push(pair);
+      const full = password();
+      if (new Set(Array.from(full, classOf)).size !== 4) failures.push(full);
     }
-    for (let i = 0; i < 1000; i++) {
-      const pw = password({ length: 2, require: ['digit', 'symbol'] });
-      expect(Array.from(pw, classOf).sort()).toEqual([2, 3]);
-    }
+    expect(failures).toEqual([]);
   });
 
   it('default require = every class the alphabet has (a custom alphabet never throws by default)', () => {
@@ -147,17 +149,6 @@ describe('password', () => {
       }),
     );
     expect(naiveSwap.uniform).toBe(false);
-    // ...while the same reference with a correct Fisher–Yates is accepted, so the test measures the shuffle.
-    const fisherYates = positionUniformity(
-      referencePassword((chars) => {
-        for (let j = chars.length - 1; j > 0; j--) {
-          const k = randomBelow(j + 1);
-          [chars[j], chars[k]] = [chars[k]!, chars[j]!];
-        }
-        return chars;
-      }),
-    );
-    expect(fisherYates.uniform, `statistic ${fisherYates.statistic}`).toBe(true);
   });
 
   describe('argument errors', () => {
