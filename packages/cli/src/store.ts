@@ -29,6 +29,9 @@ const QUIT_GRACE_MS = 500;
 /**
  * Resolves the Redis URL from `--redis` or `REDIS_URL`.
  *
+ * @param flag - the `--redis` value, if given
+ * @param env - for `REDIS_URL`
+ * @returns the URL to connect to
  * @throws CliError (exit 1) when neither is set or the URL is not `redis://`/`rediss://`
  */
 export function resolveRedisUrl(flag: string | undefined, env: CliEnv): string {
