@@ -58,9 +58,11 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
       it('ifAbsent refuses to overwrite a live record', async () => {
         const r = record({ payload: 'first' });
         expect(await store.put('t', r, { ttlMs: 60_000, ifAbsent: true })).toBe(true);
-        expect(await store.put('t', { ...r, payload: 'second' }, { ttlMs: 60_000, ifAbsent: true })).toBe(false);
+        const second: TestRecord = { ...r, payload: 'second' };
+        const third: TestRecord = { ...r, payload: 'third' };
+        expect(await store.put('t', second, { ttlMs: 60_000, ifAbsent: true })).toBe(false);
         expect((await store.get<TestRecord>('t', r.id))?.payload).toBe('first');
-        expect(await store.put('t', { ...r, payload: 'third' }, { ttlMs: 60_000 })).toBe(true);
+        expect(await store.put('t', third, { ttlMs: 60_000 })).toBe(true);
         expect((await store.get<TestRecord>('t', r.id))?.payload).toBe('third');
       });
 
@@ -89,7 +91,7 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
         const merged = await store.update<TestRecord>('t', r.id, { payload: 'b' });
         expect(merged).toEqual({ ...r, payload: 'b' });
         expect(await store.get('t', r.id)).toEqual({ ...r, payload: 'b' });
-        expect(await store.update('t', uid(), { payload: 'x' })).toBeNull();
+        expect(await store.update<TestRecord>('t', uid(), { payload: 'x' })).toBeNull();
         await store.update('t', r.id, {}, { ttlMs: 60 });
         await sleep(150);
         expect(await store.get('t', r.id)).toBeNull();
