@@ -247,6 +247,22 @@ describe('ApiKeys', () => {
   });
 
   describe('rotate', () => {
+    it('returns null for a key with no uses left (its replacement would be dead on arrival)', async () => {
+      const { apiKeys } = setup();
+      const { key, apiKey } = await apiKeys.create({ ownerId: 'o', remaining: 1 });
+      expect((await apiKeys.verify(key)).valid).toBe(true);
+      expect(await apiKeys.rotate(apiKey.id)).toBeNull();
+      expect(await apiKeys.list({ ownerId: 'o' })).toHaveLength(1);
+    });
+
+    it('verify with scopes that are not an array is an InvalidArgumentError, not a store failure', async () => {
+      const { apiKeys } = setup();
+      const { key } = await apiKeys.create({ ownerId: 'o', scopes: ['read'] });
+      await expect(apiKeys.verify(key, { scopes: 'read' as unknown as string[] })).rejects.toBeInstanceOf(
+        InvalidArgumentError,
+      );
+    });
+
     it('without grace: the old key is EXPIRED at once, the new one works and carries the config over', async () => {
       const { apiKeys, clock } = setup();
       const { key: oldKey, apiKey: old } = await apiKeys.create({

@@ -1,4 +1,5 @@
 import { type Duration, parseDuration } from '../duration.js';
+import { InvalidArgumentError } from '../errors.js';
 import { CredentialPipeline, type ManagerOptions } from '../pipeline/credential-pipeline.js';
 import {
   checkDuration,
@@ -155,7 +156,12 @@ export class ApiKeys {
     const resolved = this.pipeline.resolve(key);
     if (!resolved) return this.reject('MALFORMED');
     const now = this.pipeline.now();
-    const request = options.scopes ? { hashes: resolved.hashes, now, scopes: options.scopes } : { hashes: resolved.hashes, now };
+    const scopes = options.scopes;
+    if (scopes !== undefined && (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string'))) {
+      // A programming error, not a store failure: don't let it surface as a 503.
+      throw new InvalidArgumentError('verify: options.scopes must be an array of strings');
+    }
+    const request = scopes ? { hashes: resolved.hashes, now, scopes } : { hashes: resolved.hashes, now };
     const result = await this.pipeline.call(() => this.pipeline.store.use<ApiKeyRecord>(NS, resolved.id, request));
     if (!result.ok) {
       const code = result.reason === 'EXHAUSTED' ? 'USAGE_EXCEEDED' : (result.reason as ApiKeyFailureCode);
@@ -221,7 +227,7 @@ export class ApiKeys {
    *
    * @param id - the key to rotate
    * @param options - `gracePeriod` (default `'0s'`: the old key stops at once)
-   * @returns the new `{ key, apiKey }`, or null when the old key is unknown or revoked
+   * @returns the new `{ key, apiKey }`, or null when the old key is unknown, revoked, expired or used up
    */
   async rotate(id: string, options: { gracePeriod?: Duration } = {}): Promise<{ key: string; apiKey: ApiKey } | null> {
     const graceMs = checkDuration(options.gracePeriod ?? 0, 'gracePeriod');
@@ -229,6 +235,8 @@ export class ApiKeys {
     const old = typeof id === 'string' ? await this.pipeline.call(() => store.get<ApiKeyRecord>(NS, id)) : null;
     const now = this.pipeline.now();
     if (!old || old.revokedAt !== null || (old.expiresAt !== null && now >= old.expiresAt)) return null;
+    // A replacement with no uses left would be dead on arrival.
+    if (old.maxUses !== null && old.uses >= old.maxUses) return null;
     const created = await this.insert(
       {
         ownerId: old.ownerId,

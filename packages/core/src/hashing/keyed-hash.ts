@@ -65,7 +65,9 @@ interface VersionedKey {
  * shift when a rotation prepends a new secret or drops an old one, while a
  * fingerprint keeps naming the same key. Secrets are at least 32 characters, so
  * the fingerprint gives no foothold for guessing them. Verification picks the
- * one key the stored hash names: one HMAC per verify, however many secrets.
+ * tag tells which key signed a stored hash; verification computes one HMAC per
+ * configured secret (one, except during a rotation) and compares each in
+ * constant time with the stored hash.
  */
 export class KeyedHasher {
   private readonly keys: VersionedKey[];
