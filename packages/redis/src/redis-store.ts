@@ -163,7 +163,8 @@ export class RedisStore implements Store {
       String(request.hashes.length),
     ];
     for (const hash of request.hashes) args.push(quote(hash));
-    if (request.scopes) for (const scope of request.scopes) args.push(scope);
+    // JSON text, like the stored array: the script matches whole elements without decoding.
+    if (request.scopes) for (const scope of request.scopes) args.push(JSON.stringify(scope));
     return guard('use', this.timeout, async () => {
       const reply = asArray(await this.scripts.use(...args));
       const status = String(reply[0]);

@@ -7,13 +7,14 @@ import { CONSTANT_TIME_LUA } from './constant-time.js';
  * KEYS[1] record hash, KEYS[2] its rate-limit counter (same hash tag).
  * ARGV[1] now (epoch ms), ARGV[2] retainMs or '', ARGV[3] subject as JSON or '',
  * ARGV[4] email as JSON or '', ARGV[5] n = candidate count,
- * ARGV[6 .. 5+n] candidate hashes as JSON, ARGV[6+n ..] required scopes.
+ * ARGV[6 .. 5+n] candidate hashes as JSON, ARGV[6+n ..] required scopes as JSON.
  *
  * Returns `{ reason }`, `{ 'RATE_LIMITED', pttl }` or `{ 'OK', flat record }`.
  * Field values are JSON text written by Node; the script only reads the
  * guarded fields and rewrites `uses`/`usedBy` as text, so nothing the app
  * stored is ever re-encoded by cjson (which would turn `[]` into `{}` and
- * round numbers to 14 digits). A record with neither `maxUses` nor a subject
+ * round numbers to 14 digits); scope and subject membership are text
+ * searches too (only the small `rateLimit` object is decoded). A record with neither `maxUses` nor a subject
  * is not written at all, and HSET keeps the key's TTL.
  */
 export const USE_LUA = `${CONSTANT_TIME_LUA}
@@ -37,6 +38,33 @@ local function set(name, value)
   end
 end
 
+-- Is the JSON string literal ITEM an element of the JSON array text LIST
+-- (both JSON.stringify output)? Walks the element literals, skipping escaped
+-- characters, and compares whole literals: a plain substring search would be
+-- fooled by contents like "r," followed by another element. Nothing is
+-- decoded, so no cjson quirk (lone surrogates, number rounding) applies.
+local QUOTE, BACKSLASH = 34, 92
+local SPECIAL = '[' .. string.char(QUOTE, BACKSLASH) .. ']'
+local function contains(list, item)
+  local pos, len = 2, #list
+  while pos <= len and byte(list, pos) == QUOTE do
+    local j = pos + 1
+    while true do
+      local k = string.find(list, SPECIAL, j)
+      if k == nil then return false end
+      if byte(list, k) == BACKSLASH then
+        j = k + 2
+      else
+        j = k
+        break
+      end
+    end
+    if string.sub(list, pos, j) == item then return true end
+    pos = j + 2
+  end
+  return false
+end
+
 local n = tonumber(ARGV[5])
 local stored = field('hash')
 if stored == nil or not matches_any(stored, 6, 5 + n) then return { 'NOT_FOUND' } end
@@ -45,16 +73,9 @@ local expires = field('expiresAt')
 if expires ~= nil and tonumber(ARGV[1]) >= tonumber(expires) then return { 'EXPIRED' } end
 
 if #ARGV >= 6 + n then
-  local granted = {}
-  local scopes = field('scopes')
-  if scopes ~= nil then
-    local list = cjson.decode(scopes)
-    if type(list) == 'table' then
-      for _, s in ipairs(list) do granted[s] = true end
-    end
-  end
+  local scopes = field('scopes') or '[]'
   for i = 6 + n, #ARGV do
-    if not granted[ARGV[i]] then return { 'INSUFFICIENT_SCOPE' } end
+    if not contains(scopes, ARGV[i]) then return { 'INSUFFICIENT_SCOPE' } end
   end
 end
 
@@ -80,22 +101,9 @@ local uses = tonumber(field('uses') or '0')
 if maxUses ~= nil and uses >= maxUses then return { 'EXHAUSTED' } end
 
 local subject = ARGV[3]
-local usedBy = nil
-if subject ~= '' then
-  usedBy = field('usedBy')
-  if usedBy ~= nil then
-    local who = cjson.decode(subject)
-    local list = cjson.decode(usedBy)
-    if type(list) ~= 'table' then
-      usedBy = nil
-    else
-      for _, s in ipairs(list) do
-        if s == who then return { 'ALREADY_REDEEMED' } end
-      end
-      if #list == 0 then usedBy = nil end
-    end
-  end
-end
+local usedBy = field('usedBy')
+if usedBy == '[]' then usedBy = nil end
+if subject ~= '' and usedBy ~= nil and contains(usedBy, subject) then return { 'ALREADY_REDEEMED' } end
 
 local email = field('email')
 if email ~= nil and email ~= ARGV[4] then return { 'EMAIL_MISMATCH' } end

@@ -1,0 +1,90 @@
+/**
+ * RedisStore against the reference MemoryStore on generated data: `use` on
+ * records and requests full of quotes, backslashes, commas, brackets, braces
+ * and non-ASCII (same verdict, same record — this pins down the Lua script's
+ * text-level scope/subject matching and its usedBy/uses rewriting), and
+ * put/get/update on arbitrary JSON fields (exact round trip).
+ */
+import { MemoryStore, type StoredRecord, type UseRequest } from '@tokenkit/core';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis, SHARED_REDIS_URL, storeHarness } from './harness.js';
+
+let harness: ReturnType<typeof storeHarness>;
+beforeAll(async () => {
+  harness = storeHarness(await connectRedis(SHARED_REDIS_URL));
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+const tricky = fc.string({
+  unit: fc.constantFrom('r', 'e', 'a', 'd', '"', '\\', ',', '[', ']', '{', '}', ':', ' ', 'é', '💥', '\u0000', '\n'),
+  maxLength: 6,
+});
+const list = fc.uniqueArray(tricky, { maxLength: 4 });
+
+describe('RedisStore matches MemoryStore', () => {
+  it('on scopes, subjects, usedBy and emails with JSON-hostile characters', async () => {
+    const memory = new MemoryStore({ sweepIntervalMs: 0 });
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        list,
+        list,
+        list,
+        fc.option(tricky, { nil: undefined }),
+        fc.option(tricky, { nil: null }),
+        fc.option(tricky, { nil: undefined }),
+        fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
+        async (scopes, requested, usedBy, subject, email, presentedEmail, maxUses) => {
+          const record: StoredRecord = {
+            id: `d${++n}`,
+            hash: 'v1$expected',
+            expiresAt: null,
+            scopes,
+            usedBy,
+            uses: usedBy.length,
+            maxUses: maxUses === null ? null : usedBy.length + maxUses,
+            email,
+          };
+          const request: UseRequest = { hashes: ['v1$expected'], now: Date.now(), scopes: requested };
+          if (subject !== undefined) request.subject = subject;
+          if (presentedEmail !== undefined) request.email = presentedEmail;
+          await memory.put('d', record, { ttlMs: 60_000 });
+          await harness.store.put('d', record, { ttlMs: 60_000 });
+          const expected = await memory.use('d', record.id, request);
+          const actual = await harness.store.use('d', record.id, request);
+          expect(actual).toEqual(expected);
+          expect(await harness.store.get('d', record.id)).toEqual(await memory.get('d', record.id));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    await memory.close();
+  });
+
+  it('put/get/update keep arbitrary JSON fields exactly (empty arrays, long numbers, nesting, odd names)', async () => {
+    const memory = new MemoryStore({ sweepIntervalMs: 0 });
+    const fields = fc.dictionary(
+      fc.string({ maxLength: 8 }).filter((k) => k !== 'id'),
+      fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant([]), fc.constant({}), fc.double({ noNaN: true, noDefaultInfinity: true }).filter((x) => !Object.is(x, -0))),
+      { maxKeys: 6 },
+    );
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fields, fields, async (extra, patch) => {
+        const record = { ...extra, id: `j${++n}`, hash: 'v1$h', expiresAt: null } as StoredRecord;
+        await memory.put('j', record, { ttlMs: 60_000 });
+        await harness.store.put('j', record, { ttlMs: 60_000 });
+        expect(await harness.store.get('j', record.id)).toEqual(await memory.get('j', record.id));
+        const expected = await memory.update('j', record.id, patch as Partial<StoredRecord>);
+        const actual = await harness.store.update('j', record.id, patch as Partial<StoredRecord>);
+        expect(actual).toEqual(expected);
+        expect(await harness.store.get('j', record.id)).toEqual(await memory.get('j', record.id));
+      }),
+      { numRuns: 200 },
+    );
+    await memory.close();
+  });
+});
