@@ -27,7 +27,8 @@ describe.each(FRAMEWORKS)('apiKeyAuth on $name', (framework) => {
     call(server.url, path, { headers, ...(ip ? { ip } : {}) });
 
   it('accepts a valid key from Authorization: Bearer and from X-API-Key, exposing the record', async () => {
-    for (const headers of [{ authorization: `Bearer ${key}` }, { authorization: `bearer   ${key}` }, { 'x-api-key': key }]) {
+    const variants: Array<Record<string, string>> = [{ authorization: `Bearer ${key}` }, { authorization: `bearer   ${key}` }, { 'x-api-key': key }];
+    for (const headers of variants) {
       const res = await get('/api/data', headers);
       expect(res.status).toBe(200);
       expect(res.json()).toEqual({ ownerId: 'owner_1', anonymous: false });
@@ -43,7 +44,8 @@ describe.each(FRAMEWORKS)('apiKeyAuth on $name', (framework) => {
   });
 
   it('missing key → 401 with Bearer realm="api" and a problem+json body', async () => {
-    for (const headers of [{}, { authorization: 'Basic dXNlcjpwYXNz' }]) {
+    const variants: Array<Record<string, string>> = [{}, { authorization: 'Basic dXNlcjpwYXNz' }];
+    for (const headers of variants) {
       const res = await get('/api/data', headers);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"');

@@ -13,9 +13,9 @@ export class ExpressRequest implements HttpRequest<Request> {
     return this.native.method;
   }
 
-  /** Relative to the mount point: Express strips `app.use(path, …)`'s path. */
-  get path(): string {
-    return this.native.path;
+  /** Relative to the mount point: Express strips `app.use(path, …)`'s path. Null for URLs like `//#?`. */
+  get path(): string | null {
+    return this.native.path ?? null;
   }
 
   get basePath(): string {

@@ -21,8 +21,9 @@ export class KoaRequest implements HttpRequest<Context> {
     return this.native.method;
   }
 
-  get path(): string {
-    return this.relativePath ?? this.native.path;
+  /** Null for URLs like `//#?` (Koa's `ctx.path` is null there despite its type). */
+  get path(): string | null {
+    return this.relativePath ?? this.native.path ?? null;
   }
 
   get headers(): Context['req']['headers'] {

@@ -11,8 +11,12 @@ import type { Readable } from 'node:stream';
 export interface HttpRequest<N = unknown> {
   /** Upper-case method, e.g. `GET`. */
   readonly method: string;
-  /** Path relative to where the flow is mounted, still percent-encoded, without the query (`/request`). */
-  readonly path: string;
+  /**
+   * Path relative to where the flow is mounted, still percent-encoded, without
+   * the query (`/request`); `null` when the URL has none (`//#?`: Express and
+   * Koa report such paths as null).
+   */
+  readonly path: string | null;
   /** Path prefix the flow is mounted under (`/auth/reset`, `''` at the root); the default cookie `Path`. */
   readonly basePath: string;
   /** Node's lower-cased request headers. */

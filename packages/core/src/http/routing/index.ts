@@ -26,7 +26,7 @@ export function normalizeBase(base: string): string {
  * paths. Compares raw (still percent-encoded) paths, so `%2e%2e` can never
  * climb out of the base.
  *
- * @param path - the request path
+ * @param path - the request path (`null` for URLs without one, e.g. `//#?`, as Koa reports them)
  * @param base - a {@link normalizeBase normalised} base
  * @returns the remainder starting with `/` (or `''`), or `null` when outside `base`
  * @example
@@ -35,7 +35,8 @@ export function normalizeBase(base: string): string {
  * stripBase('/auth/resetx', '/auth/reset')        // null
  * ```
  */
-export function stripBase(path: string, base: string): string | null {
+export function stripBase(path: string | null | undefined, base: string): string | null {
+  if (typeof path !== 'string') return null;
   if (base === '') return path;
   if (!path.startsWith(base)) return null;
   const rest = path.slice(base.length);
@@ -46,7 +47,7 @@ export function stripBase(path: string, base: string): string | null {
  * The single path segment under the mount (`/rst_abc` → `rst_abc`),
  * percent-decoded; `null` for the root, nested paths or bad escapes.
  *
- * @param path - the path relative to the mount
+ * @param path - the path relative to the mount (may be `null` for URLs without a path)
  * @returns the decoded segment, or null
  * @example
  * ```ts
@@ -54,8 +55,8 @@ export function stripBase(path: string, base: string): string | null {
  * singleSegment('/a/b')     // null
  * ```
  */
-export function singleSegment(path: string): string | null {
-  if (path.length < 2 || path.charCodeAt(0) !== 47 /* / */ || path.indexOf('/', 1) !== -1) return null;
+export function singleSegment(path: string | null | undefined): string | null {
+  if (typeof path !== 'string' || path.length < 2 || path.charCodeAt(0) !== 47 /* / */ || path.indexOf('/', 1) !== -1) return null;
   const raw = path.slice(1);
   if (!raw.includes('%')) return raw;
   try {
