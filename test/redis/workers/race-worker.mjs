@@ -2,7 +2,7 @@
 // (packages/*/dist, as an installed app would) so no TypeScript loader is
 // needed in the child; race.test.ts rebuilds them first when they are stale.
 // Protocol: argv[2] = JSON config; sends { ready } once connected, waits for
-// 'go', fires every operation concurrently, sends { results }, exits.
+// { startAt }, fires every operation concurrently, sends { results }, exits.
 import { ApiKeys, Invitations, ResetTokens } from '../../../packages/core/dist/index.js';
 import { RedisStore, recommendedRedisOptions } from '../../../packages/redis/dist/index.js';
 import { Redis } from 'ioredis';
@@ -27,14 +27,25 @@ const tally = async (promises) => {
   return out;
 };
 
-process.once('message', async () => {
-  const n = config.ops;
-  const [reset, invite, apiKey] = await Promise.all([
-    tally(Array.from({ length: n }, () => resets.consume(config.token))),
-    tally(Array.from({ length: n }, (_, i) => invites.redeem(config.code, { userId: `w${config.worker}-u${i}` }))),
-    tally(Array.from({ length: n }, () => apiKeys.verify(config.key))),
-  ]);
-  process.send({ results: { reset, invite, apiKey } }, () => {
+process.once('message', async ({ startAt }) => {
+  // Start on a shared wall-clock instant (sleep, then spin the last ms) so the
+  // four processes' bursts reach Redis interleaved, not one after another.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now() - 5)));
+  while (Date.now() < startAt) {}
+  // All operations stay in flight together, but are issued in small waves
+  // (one event-loop turn apart) and interleaved by kind, so Redis reads each
+  // process's commands in small chunks and the processes really compete.
+  const reset = [];
+  const invite = [];
+  const apiKey = [];
+  for (let i = 0; i < config.ops; i++) {
+    reset.push(resets.consume(config.token));
+    invite.push(invites.redeem(config.code, { userId: `w${config.worker}-u${i}` }));
+    apiKey.push(apiKeys.verify(config.key));
+    if (i % 5 === 4) await new Promise((resolve) => setImmediate(resolve));
+  }
+  const results = { reset: await tally(reset), invite: await tally(invite), apiKey: await tally(apiKey) };
+  process.send({ results }, () => {
     client.disconnect();
     process.disconnect();
   });
