@@ -109,6 +109,8 @@ describe('RedisStore failure behaviour', () => {
     await server.pause();
     try {
       const calls = await Promise.all(Array.from({ length: 20 }, () => timedVerify(key)));
+      const durations = calls.map((c) => c.end - c.start);
+      console.log(`SIGSTOP: 20 calls rejected after ${Math.min(...durations).toFixed(0)}–${Math.max(...durations).toFixed(0)} ms (timeout ${TIMEOUT})`);
       for (const call of calls) {
         expect(call.outcome).toBe('unavailable');
         expect(call.end - call.start).toBeGreaterThanOrEqual(TIMEOUT - 5);
