@@ -15,8 +15,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Reads a request's body as fields: reuses a body the app already parsed
- * (`express.json()`, `express.urlencoded()`, a Koa body parser) when one
- * consumed the stream, otherwise reads the stream itself — JSON
+ * (`express.json()`, `express.urlencoded()`, a Koa body parser) when there is
+ * one or the stream was consumed, otherwise reads the stream itself — JSON
  * (`application/json`, `*+json`) or HTML forms
  * (`application/x-www-form-urlencoded`), UTF-8 only, at most `limit` bytes.
  *
@@ -32,8 +32,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export async function readBody(request: HttpRequest, limit: number): Promise<BodyResult> {
   const stream = request.stream;
+  const parsed = request.body;
   const untouched = stream !== undefined && !stream.readableDidRead && !stream.readableEnded && !stream.destroyed;
-  if (!untouched) return fromParsed(request.body);
+  // Express 4's parsers leave `req.body = {}` for a media type they skip, with
+  // the stream unread: only then do we read it ourselves.
+  if (!untouched || !isEmpty(parsed)) return fromParsed(parsed);
   const type = mediaType(request.headers['content-type']);
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
@@ -79,6 +82,13 @@ export function stringField(fields: BodyFields, name: string): string | undefine
   const value = fields[name];
   if (value === undefined || value === '') return undefined;
   return typeof value === 'string' ? value : null;
+}
+
+function isEmpty(body: unknown): boolean {
+  if (body === undefined || body === null) return true;
+  if (typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) return false;
+  for (const _ in body) return false;
+  return true;
 }
 
 function fromParsed(body: unknown): BodyResult {

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { Invitations } from '../../invitations/index.js';
+import { MemoryStore } from '../../store/memory-store.js';
+import { neutralRequest } from '../testing/neutral-request.js';
+import { createInvitationFlow } from './index.js';
+
+const secret = 'unit-test-secret-0123456789abcdefghij';
+
+describe('createInvitationFlow', () => {
+  it('hands getUser and onAccepted the native request, and awaits onAccepted before answering', async () => {
+    const invites = new Invitations({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret });
+    const { code } = await invites.create({ createdBy: 'admin', role: 'editor' });
+    const log: string[] = [];
+    const handle = createInvitationFlow<{ session: string }, { id: string }>({
+      invites,
+      getUser: (native) => ({ id: native.session }),
+      onAccepted: async ({ user, role }, native) => {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        log.push(`${user.id}:${role}:${native.session}`);
+      },
+    });
+    const request = { ...neutralRequest({ method: 'POST', path: '/accept', headers: { 'content-type': 'application/json' }, raw: JSON.stringify({ code }) }), native: { session: 'u7' } };
+    const res = await handle(request);
+    expect(res?.status).toBe(200);
+    expect(log).toEqual(['u7:editor:u7']);
+  });
+
+  it('rejects configuration mistakes at construction', () => {
+    const invites = new Invitations({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret });
+    expect(() => createInvitationFlow({} as never)).toThrow(/invites is required/);
+    expect(() => createInvitationFlow({ invites } as never)).toThrow(/getUser/);
+    expect(() => createInvitationFlow({ invites, getUser: () => null, acceptPath: 'join' })).toThrow(/acceptPath/);
+    expect(() => createInvitationFlow({ invites, getUser: () => null, bodyLimit: 0 })).toThrow(/bodyLimit/);
+  });
+});

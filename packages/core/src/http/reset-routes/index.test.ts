@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { ResetTokens } from '../../reset-tokens/index.js';
+import { MemoryStore } from '../../store/memory-store.js';
+import type { Store } from '../../store/types.js';
+import { neutralRequest } from '../testing/neutral-request.js';
+import type { HttpResponse } from '../types.js';
+import { createResetFlow } from './index.js';
+import type { ResetRoutesOptions } from './options.js';
+
+const secret = 'unit-test-secret-0123456789abcdefghij';
+const json = { 'content-type': 'application/json' };
+
+function setup(overrides: Partial<ResetRoutesOptions> = {}) {
+  const store = new MemoryStore({ sweepIntervalMs: 0 });
+  const resets = new ResetTokens({ store, secret, onIssue: 'keep' });
+  const errors: Array<{ error: unknown; flow: string }> = [];
+  const passwords: string[] = [];
+  const options: ResetRoutesOptions = {
+    resets,
+    baseUrl: 'https://app.example.com/auth/reset/',
+    findUserByEmail: (email) => (email === 'a@example.com' ? { id: 'u1' } : null),
+    sendResetEmail: () => {},
+    setPassword: (_userId, password) => {
+      passwords.push(password);
+    },
+    minDuration: 0,
+    onError: (error, { flow }) => errors.push({ error, flow }),
+    ...overrides,
+  };
+  return { resets, errors, passwords, handle: createResetFlow(options) };
+}
+
+const requestReset = (email: string) =>
+  neutralRequest({ method: 'POST', path: '/request', headers: json, raw: JSON.stringify({ email }) });
+
+async function settle(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe('createResetFlow', () => {
+  it('builds links from baseUrl (never Host) and reports sendResetEmail failures to onError, off the response', async () => {
+    const urls: string[] = [];
+    const { handle, errors } = setup({
+      sendResetEmail: ({ url }) => {
+        urls.push(url);
+        throw new Error('SMTP down');
+      },
+    });
+    const res = await handle({ ...requestReset('a@example.com'), headers: { ...json, host: 'evil.example' } });
+    expect(res?.status).toBe(202);
+    await settle();
+    expect(urls).toHaveLength(1);
+    expect(urls[0]).toMatch(/^https:\/\/app\.example\.com\/auth\/reset\/rst_[0-9A-Za-z]{48}$/);
+    expect(errors.map((e) => [e.flow, (e.error as Error).message])).toEqual([['reset.request', 'SMTP down']]);
+  });
+
+  it('pads the answer to minDuration measured from the start of the request', async () => {
+    const { handle } = setup({ minDuration: '120ms' });
+    const started = performance.now();
+    expect((await handle(requestReset('nobody@example.com')))?.status).toBe(202);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(119);
+  });
+
+  it('the cooldown is keyed by a hash: no address reaches the store', async () => {
+    const keys: string[] = [];
+    class RecordingStore extends MemoryStore {
+      override hit(ns: string, key: string, windowMs: number, cost?: number) {
+        keys.push(`${ns} ${key}`);
+        return super.hit(ns, key, windowMs, cost);
+      }
+    }
+    const { handle } = setup({ store: new RecordingStore({ sweepIntervalMs: 0 }) });
+    await handle(requestReset('Secret.Person@example.com'));
+    await settle();
+    expect(keys.some((k) => k.startsWith('throttle:reset-email '))).toBe(true);
+    expect(keys.join('\n').toLowerCase()).not.toContain('secret.person');
+  });
+
+  it('validatePassword sees the user and runs before consuming; revokeAll failures are reported, not fatal', async () => {
+    const seen: string[] = [];
+    const { handle, resets, errors, passwords } = setup({
+      validatePassword: (password, { userId }) => {
+        seen.push(userId);
+        return password !== 'weak' || 'too weak';
+      },
+    });
+    const { token } = await resets.issue('u1');
+    const confirm = (password: string): Promise<HttpResponse | null> =>
+      handle(neutralRequest({ method: 'POST', path: '/confirm', headers: json, raw: JSON.stringify({ token, password }) }));
+    const weak = await confirm('weak');
+    expect(weak?.status).toBe(400);
+    expect(JSON.parse(weak?.body ?? '{}')).toMatchObject({ code: 'WEAK_PASSWORD', detail: 'too weak' });
+    expect(seen).toEqual(['u1']);
+    resets.revokeAll = () => Promise.reject(new Error('index gone'));
+    const ok = await confirm('strong enough');
+    expect(ok?.status).toBe(200);
+    expect(passwords).toEqual(['strong enough']);
+    expect(errors.map((e) => e.flow)).toEqual(['reset.revokeAll']);
+  });
+
+  it('lets errors from app callbacks propagate (the framework answers them), but store failures become 503', async () => {
+    const { handle, resets } = setup({
+      setPassword: () => {
+        throw new Error('db exploded');
+      },
+    });
+    const { token } = await resets.issue('u1');
+    const confirm = () =>
+      handle(neutralRequest({ method: 'POST', path: '/confirm', headers: json, raw: JSON.stringify({ token, password: 'long password' }) }));
+    await expect(confirm()).rejects.toThrow('db exploded');
+    const broken = { hit: () => Promise.reject(new Error('ECONNREFUSED')) } as unknown as Store;
+    const down = setup({ store: broken });
+    const res = await down.handle(requestReset('a@example.com'));
+    expect(res?.status).toBe(503);
+    expect(res?.headers['retry-after']).toBe('1');
+  });
+
+  it('passes OPTIONS, unknown paths and nested paths on; validates options', async () => {
+    const { handle } = setup();
+    expect(await handle(neutralRequest({ method: 'OPTIONS', path: '/request' }))).toBeNull();
+    expect(await handle(neutralRequest({ path: '/' }))).toBeNull();
+    expect(await handle(neutralRequest({ path: '/a/b' }))).toBeNull();
+    expect(() => setup({ baseUrl: '/relative' })).toThrow(/baseUrl/);
+    expect(() => setup({ baseUrl: 'https://x.example/r?next=1' })).toThrow(/baseUrl/);
+    expect(() => setup({ formPath: '//evil.example' })).toThrow(/formPath/);
+    expect(() => setup({ sendResetEmail: undefined as never })).toThrow(/sendResetEmail/);
+    expect(() => createResetFlow({} as never)).toThrow(/resets is required/);
+  });
+});

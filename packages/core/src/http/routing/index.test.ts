@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { checkRedirectTarget, normalizeBase, singleSegment, stripBase, wantsHtml, withError } from './index.js';
+
+describe('routing helpers', () => {
+  it('normalizeBase / stripBase match whole segments of the raw path', () => {
+    expect(normalizeBase('/auth/reset/')).toBe('/auth/reset');
+    expect(normalizeBase('/')).toBe('');
+    expect(() => normalizeBase('auth')).toThrow(/absolute path/);
+    expect(stripBase('/auth/reset/confirm', '/auth/reset')).toBe('/confirm');
+    expect(stripBase('/auth/reset', '/auth/reset')).toBe('');
+    expect(stripBase('/auth/resetx', '/auth/reset')).toBeNull();
+    expect(stripBase('/auth/%72eset/confirm', '/auth/reset')).toBeNull();
+    expect(stripBase(null, '/auth/reset')).toBeNull();
+    expect(stripBase('/x', '')).toBe('/x');
+  });
+
+  it('singleSegment decodes one segment and refuses nesting and bad escapes', () => {
+    expect(singleSegment('/rst_abc')).toBe('rst_abc');
+    expect(singleSegment('/%2e%2e')).toBe('..');
+    expect(singleSegment('/a%2Fb')).toBe('a/b');
+    expect(singleSegment('/%zz')).toBeNull();
+    expect(singleSegment('/a/b')).toBeNull();
+    expect(singleSegment('/')).toBeNull();
+    expect(singleSegment('')).toBeNull();
+    expect(singleSegment(null)).toBeNull();
+  });
+
+  it('wantsHtml prefers what the Accept header lists first', () => {
+    expect(wantsHtml({ accept: 'text/html,application/xhtml+xml,*/*;q=0.8' })).toBe(true);
+    expect(wantsHtml({ accept: 'application/json, text/html' })).toBe(false);
+    expect(wantsHtml({ accept: '*/*' })).toBe(false);
+    expect(wantsHtml({})).toBe(false);
+  });
+
+  it('redirect targets: paths or absolute http(s) URLs; errors appended before any fragment', () => {
+    expect(checkRedirectTarget('/reset', 'formPath')).toBe('/reset');
+    expect(checkRedirectTarget('https://app.example.com/reset', 'formPath')).toBe('https://app.example.com/reset');
+    for (const bad of ['//evil.example', 'javascript:alert(1)', 'reset', '']) {
+      expect(() => checkRedirectTarget(bad, 'formPath')).toThrow(/formPath/);
+    }
+    expect(withError('/reset', 'invalid_link')).toBe('/reset?error=invalid_link');
+    expect(withError('/reset?lang=de#top', 'invalid_link')).toBe('/reset?lang=de&error=invalid_link#top');
+  });
+});
