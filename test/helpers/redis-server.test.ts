@@ -1,6 +1,17 @@
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisCluster, RedisServer } from './redis-server.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A killed child of an exited parent can linger as a zombie until reaped: count it as gone.
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 describe('RedisServer helper', () => {
   const started: RedisServer[] = [];
@@ -46,6 +57,17 @@ describe('RedisServer helper', () => {
     await expect(server.command('PING')).rejects.toThrow(/no reply/);
     await server.resume();
     expect(await server.command('PING')).toBe('PONG');
+  });
+
+  it('when its owner process is SIGKILLed, the watchdog kills the server by PID and removes its dir', async () => {
+    const owner = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const server = await RedisServer.start({ ownerPid: owner.pid! });
+    const pid = server.pid!;
+    expect(alive(pid)).toBe(true);
+    owner.kill('SIGKILL');
+    await expect.poll(() => alive(pid), { timeout: 5000, interval: 100 }).toBe(false);
+    await expect.poll(() => existsSync(server.dir), { timeout: 2000, interval: 100 }).toBe(false);
+    await server.dispose();
   });
 
   it('dispose removes the temp dir', async () => {

@@ -4,7 +4,8 @@
  * it) and Redis Clusters of N masters (+ replicas). Every process runs in its
  * own temp dir on a free loopback port and is stopped by PID — never by name,
  * so parallel test runs and other users' servers are left alone. A process
- * `exit` hook SIGKILLs whatever a crashed test left running.
+ * `exit` hook SIGKILLs whatever a failed test left running, and a per-server
+ * watchdog does the same if the test process itself is killed.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -34,6 +35,8 @@ export interface RedisServerOptions {
   dir?: string;
   /** How long to wait for the first PONG (default 10 000 ms). */
   startTimeoutMs?: number;
+  /** Process whose death makes the watchdog SIGKILL this server (default: the current process). */
+  ownerPid?: number;
 }
 
 /** Processes still running, SIGKILLed if the test process exits without stopping them. */
@@ -328,6 +331,7 @@ export class RedisServer {
         resolve();
       });
     });
+    if (child.pid !== undefined) this.watch(child.pid);
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000);
     for (;;) {
       if (!this.running) {
@@ -348,6 +352,27 @@ export class RedisServer {
       }
       await sleep(20);
     }
+  }
+
+  /**
+   * The 'exit' hook cannot run when the test process is SIGKILLed (a test
+   * runner tearing down a worker, a crash). A detached watchdog shell polls
+   * the test process once a second and, only when it is gone, SIGKILLs this
+   * server by PID (and removes the temp dir this helper created). It exits on
+   * its own as soon as the server does.
+   */
+  private watch(serverPid: number): void {
+    const cleanup = this.ownsDir ? ' ; rm -rf "$3"' : '';
+    const script =
+      'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; ' +
+      `kill -0 "$1" 2>/dev/null || { kill -9 "$2" 2>/dev/null${cleanup}; }`;
+    const owner = String(this.options.ownerPid ?? process.pid);
+    const watchdog = spawn('sh', ['-c', script, 'sh', owner, String(serverPid), this.dir], {
+      stdio: 'ignore',
+      detached: true,
+    });
+    watchdog.on('error', () => {});
+    watchdog.unref();
   }
 
   private async logTail(): Promise<string> {

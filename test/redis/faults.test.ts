@@ -48,8 +48,11 @@ beforeAll(async () => {
   apiKeys = new ApiKeys({ store: new RedisStore({ client, prefix, timeout: TIMEOUT }), secret: SECRET });
 });
 afterAll(async () => {
-  client?.disconnect();
-  await server?.dispose();
+  try {
+    client?.disconnect();
+  } finally {
+    await server?.dispose();
+  }
 });
 beforeEach(() => {
   unhandled.length = 0;

@@ -18,8 +18,11 @@ beforeAll(async () => {
   harness = storeHarness(await connectRedis(server.url));
 });
 afterAll(async () => {
-  await harness?.close();
-  await server?.dispose();
+  try {
+    await harness?.close();
+  } finally {
+    await server?.dispose();
+  }
 });
 
 async function usage(key: string): Promise<{ bytes: number; encoding: string }> {

@@ -46,9 +46,12 @@ beforeAll(async () => {
   harness = storeHarness(await connectRedis(server.url));
 });
 afterAll(async () => {
-  await harness?.close();
-  monitor?.close();
-  await server?.dispose();
+  try {
+    await harness?.close();
+  } finally {
+    monitor?.close();
+    await server?.dispose();
+  }
 });
 
 const total = (delta: Record<string, number>) => Object.values(delta).reduce((a, b) => a + b, 0);
