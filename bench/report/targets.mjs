@@ -1,0 +1,197 @@
+// SPEC §6 targets, judged from one run's results. Each target says "met" with
+// its number, or "not met" with the number, what stands in the way (from the
+// same run's measurements) and what would fix it. A missing section gives
+// "not measured". Missed targets never fail the run: they are findings.
+import { fmt } from '../lib/output.mjs';
+
+/** @param {number | undefined} x */
+const pct = (x) => (Number.isFinite(x) ? `${fmt(x * 100, 1)}%` : 'n/a');
+/** @param {number | undefined} ns */
+const us = (ns) => (Number.isFinite(ns) ? `${fmt(ns / 1000, 2)} µs` : 'n/a');
+
+/**
+ * @param {Record<string, any>} s - section results by name (may be missing or failed)
+ * @returns {Array<{id: string, target: string, status: 'met' | 'not met' | 'not measured', value: string, detail?: string}>}
+ */
+export function judgeTargets(s) {
+  const http = s.http?.ok ? s.http : undefined;
+  const micro = s.micro?.ok ? s.micro : undefined;
+  const scale = s.scale?.ok ? s.scale : undefined;
+  const rt = s['round-trips']?.ok ? s['round-trips'] : undefined;
+  const microNs = (group, variant) => micro?.groups.find((g) => g.name === group)?.variants.find((v) => v.name === variant)?.nsPerOp;
+  const verifyNs = microNs('verify (CPU per call)', 'tokenkit');
+  const out = [];
+
+  // 1. Guard on the memory store vs bare.
+  {
+    const rows = http?.ratios ?? [];
+    const worst = rows.length ? Math.min(...rows.map((r) => r.memoryVsBare)) : undefined;
+    const value = rows.map((r) => `${r.framework} ${pct(r.memoryVsBare)}`).join(', ');
+    const entry = {
+      id: 'guard-memory',
+      target: 'API-key guard on the memory store ≥ 95% of bare Express and bare Koa throughput',
+      status: !http ? 'not measured' : worst >= 0.95 ? 'met' : 'not met',
+      value: http ? value : 'n/a',
+    };
+    if (entry.status === 'not met') {
+      const koa = http.scenarios.filter((x) => x.variant === 'bare' && x.framework.startsWith('koa'));
+      const koaNs = koa.length ? 1e9 / Math.max(...koa.map((x) => x.reqPerSec)) : undefined;
+      entry.detail =
+        `The guard's CPU cost per request is ${us(verifyNs)} (micro: \`ApiKeys.verify\` on a MemoryStore) plus the adapter's header parsing and ` +
+        `\`req.apiKey\` assignment. A bare Koa request here costs ~${us(koaNs)} of wall time per request at saturation, so every ` +
+        `0.1 µs of guard cost is ~${koaNs ? fmt((100 / koaNs) * 100, 1) : 'n/a'}% of Koa throughput. The HTTP ratios also carry the ` +
+        'run-to-run noise of a shared 2-core machine (±10–15% per run; medians of interleaved rounds reduce but do not remove it): ' +
+        'compare the per-round numbers in the table. What would close the rest: less work per verify (see the verify target below), ' +
+        'and re-running on a quiet machine.';
+    }
+    out.push(entry);
+  }
+
+  // 1b. Guard CPU near 1 µs.
+  {
+    const ref = microNs('verify (CPU per call)', 'reference');
+    const entry = {
+      id: 'guard-cpu',
+      target: "The guard's CPU cost stays near 1 µs per request (judged as ≤ 1.5 µs for `await ApiKeys.verify` on a MemoryStore)",
+      status: !micro ? 'not measured' : verifyNs <= 1500 ? 'met' : 'not met',
+      value: micro ? `${us(verifyNs)} per verify (sha256 + Map.get reference in the same run: ${us(ref)})` : 'n/a',
+    };
+    if (entry.status === 'not met') {
+      entry.detail =
+        `Measured pieces in the same run: keyed hash ${us(microNs('keyed hash', 'tokenkit'))} (two one-shot \`crypto.hash\` calls, ` +
+        `the floor for HMAC-SHA256 in Node 20), parse ${us(microNs('parseCredential', 'tokenkit'))}; the rest is the store lookup, ` +
+        'the constant-time compare, promise/await hops and the result object. What would fix it: fewer awaits on the memory-store ' +
+        'path (a synchronous fast path in the manager when the store is a MemoryStore), and a cheaper constant-time compare of the ' +
+        'two equal-length ASCII hashes (no Buffer allocation).';
+    }
+    out.push(entry);
+  }
+
+  // 2. One round trip per Redis verification.
+  {
+    const rows = rt?.rows?.filter((r) => r.name.startsWith('ApiKeys.verify')) ?? [];
+    const worst = rows.length ? Math.max(...rows.map((r) => r.clientRoundTrips)) : undefined;
+    out.push({
+      id: 'redis-round-trip',
+      target: 'Redis store: one verification = exactly one Redis round trip (lookup + remaining + rate limit in one script)',
+      status: !rt ? 'not measured' : worst <= 1.0001 && rows.every((r) => r.topLevelPerOp <= 1.0001) ? 'met' : 'not met',
+      value: rt
+        ? rows.map((r) => `${r.name}: ${fmt(r.clientRoundTrips, 3)} (MONITOR: ${fmt(r.topLevelPerOp, 2)} top-level, ${fmt(r.scriptInnerPerOp, 2)} inside the script)`).join('; ')
+        : 'n/a',
+    });
+  }
+
+  // 3. Redis guard vs raw GET.
+  {
+    const rows = (http?.ratios ?? []).filter((r) => Number.isFinite(r.redisVsRawGet));
+    const worst = rows.length ? Math.min(...rows.map((r) => r.redisVsRawGet)) : undefined;
+    const entry = {
+      id: 'guard-redis',
+      target: 'Redis store: throughput ≥ 90% of the same route doing one raw ioredis GET',
+      status: !rows.length ? 'not measured' : worst >= 0.9 ? 'met' : 'not met',
+      value: rows.length ? rows.map((r) => `${r.framework} ${pct(r.redisVsRawGet)}`).join(', ') : 'n/a',
+    };
+    if (entry.status === 'not met') {
+      const verifyRow = rt?.rows?.find((r) => r.name === 'ApiKeys.verify');
+      const getRow = rt?.rows?.find((r) => r.name.startsWith('raw GET'));
+      entry.detail =
+        `Still one round trip, but not one cheap one: redis-server spends ${verifyRow ? fmt(verifyRow.serverUsecPerOp, 1) : 'n/a'} µs of CPU ` +
+        `per verification (the \`use\` Lua script: HGETALL, a field table, a byte-by-byte constant-time compare in Lua) against ` +
+        `${getRow ? fmt(getRow.serverUsecPerOp, 1) : 'n/a'} µs for a GET (INFO commandstats usec in the same run). With the app, ` +
+        'redis-server and autocannon on the same 2 cores, that CPU comes straight out of the app\'s throughput, and Redis runs ' +
+        'scripts one at a time. On the Node side RedisStore adds a setTimeout/clearTimeout pair and reply decoding per call. ' +
+        'What would fix it (in @tokenkit/redis): a cheaper script — HMGET only the guarded fields instead of HGETALL plus a Lua ' +
+        'table; compare hashes with `redis.sha1hex(stored) == redis.sha1hex(candidate)` (the double-hash trick: equal-time for ' +
+        'an attacker who cannot steer the SHA-1 output) instead of a Lua byte loop; return only the fields the manager needs.';
+    }
+    out.push(entry);
+  }
+
+  // 4. Flat verification cost.
+  for (const store of ['memory', 'redis']) {
+    const flat = scale?.[`${store}Flatness`];
+    const entry = {
+      id: `flat-${store}`,
+      target: `Verification cost flat in the number of stored keys (${store}): 1k vs 1M keys within 20%`,
+      status: !flat ? 'not measured' : flat.to < 1_000_000 ? 'not measured' : flat.nsPerVerifyRatio <= 1.2 ? 'met' : 'not met',
+      value: flat
+        ? `${fmt(flat.from)} → ${fmt(flat.to)} keys: time per verify ×${fmt(flat.nsPerVerifyRatio, 2)}, p50 latency ×${fmt(flat.p50Ratio, 2)}`
+        : 'n/a',
+    };
+    if (flat && flat.to < 1_000_000) entry.detail = 'Quick mode stops below 1M keys; the full run measures 1M.';
+    if (entry.status === 'not met') {
+      entry.detail =
+        store === 'memory'
+          ? 'The lookup is one Map.get, O(1); what grows is cache misses on a larger heap and GC work (a 1M-entry heap takes ' +
+            'longer to mark). Fix: fewer heap objects per record (see the memory target), so a major GC touches less.'
+          : 'The Redis lookup is O(1) (one hash key per record); growth comes from redis-server memory and cache effects. ' +
+            'Re-run on a quiet machine to separate that from noise.';
+    }
+    out.push(entry);
+  }
+
+  // 5. Generators.
+  {
+    const r = micro?.ratios;
+    out.push({
+      id: 'urlsafe-naive',
+      target: "`tokenUrlsafe(32)` ≥ 10× per-call `crypto.randomBytes(32).toString('base64url')`",
+      status: !r ? 'not measured' : r.urlsafeVsNaive >= 10 ? 'met' : 'not met',
+      value: r ? `${fmt(r.urlsafeVsNaive, 1)}× (${us(microNs('tokenUrlsafe(32)', 'tokenkit'))} vs ${us(microNs('tokenUrlsafe(32)', 'naive'))})` : 'n/a',
+      detail:
+        r && r.urlsafeVsNaive < 10
+          ? 'The pooled path is one 32 KiB randomFillSync per 1024 tokens plus a base64url slice; what remains is the string ' +
+            'creation itself. Check the machine load: the naive baseline is a syscall per call and suffers least from contention.'
+          : undefined,
+    });
+    const py = Number.isFinite(r?.urlsafeVsPython);
+    out.push({
+      id: 'urlsafe-python',
+      target: "`tokenUrlsafe(32)` ≥ 5× Python's `secrets.token_urlsafe(32)` on the same machine",
+      status: !r || !py ? 'not measured' : r.urlsafeVsPython >= 5 ? 'met' : 'not met',
+      value: r && py ? `${fmt(r.urlsafeVsPython, 1)}× (${us(microNs('tokenUrlsafe(32)', 'tokenkit'))} vs ${us(microNs('tokenUrlsafe(32)', 'python'))})` : 'n/a',
+      detail:
+        r && py && r.urlsafeVsPython < 5
+          ? 'Both sides are timed on the CPU clock in the same run. Python\'s figure is timeit\'s, which excludes its loop ' +
+            'overhead; ours includes a JS call and a consume() per token. Re-run on a quiet machine before drawing conclusions.'
+          : undefined,
+    });
+    out.push({
+      id: 'credential-rate',
+      target: 'Credential generation ≥ 1M per second',
+      status: !r ? 'not measured' : r.credentialsPerSecond >= 1e6 ? 'met' : 'not met',
+      value: r ? `${fmt(r.credentialsPerSecond)} per second (${us(microNs('generateCredential', 'tokenkit'))} each)` : 'n/a',
+      detail:
+        r && r.credentialsPerSecond < 1e6
+          ? 'generateCredential = 42 rejection-sampled base62 characters from the pool, a table CRC32 and two concatenations.'
+          : undefined,
+    });
+  }
+
+  // 6. Memory.
+  {
+    const reset = scale?.rss?.find((x) => x.kind === 'reset');
+    const map = scale?.rss?.find((x) => x.kind === 'map');
+    const entry = {
+      id: 'memory-reset',
+      target: '≤ 400 bytes of RSS per reset-token record at 1M records (memory store)',
+      status: !reset ? 'not measured' : reset.records < 1_000_000 ? 'not measured' : reset.rssBytesPerRecord <= 400 ? 'met' : 'not met',
+      value: reset
+        ? `${fmt(reset.rssBytesPerRecord)} B RSS (${fmt(reset.heapBytesPerRecord)} B heap) per record at ${fmt(reset.records)}; bare Map reference ${fmt(map?.rssBytesPerRecord)} B RSS`
+        : 'n/a',
+    };
+    if (reset && reset.records < 1_000_000) entry.detail = 'Quick mode measures fewer records; fixed costs dominate there. The full run measures 1M.';
+    if (entry.status === 'not met') {
+      entry.detail =
+        'Node 20 is built without pointer compression, so every field is 8 bytes and every timestamp a 16-byte heap number. ' +
+        'Per reset token the heap holds: the record object (6 fields, ~72 B), its hash string (~72 B), id and userId strings ' +
+        '(~32 B each), an empty `meta` object (~56 B), createdAt/expiresAt numbers (~32 B), the store entry with its TTL ' +
+        '(~56 B) and Map slot (~48 B), and the per-user index for revokeAll (Map slot + index entry + TTL, ~100 B). ' +
+        'The store side was trimmed (hash kept flat, index keyed by the subject string itself, ~65 B). What would fix the rest: ' +
+        'ResetTokens storing `meta` only when non-empty (−56 B) and deriving `createdAt` from `expiresAt − ttl` (−16 B), and a ' +
+        'columnar MemoryStore (TTL in a Float64Array slot instead of an entry object + heap number, −40 B per record and per index).';
+    }
+    out.push(entry);
+  }
+  return out;
+}

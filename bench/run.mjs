@@ -1,0 +1,148 @@
+// `pnpm bench` — runs every benchmark section in its own process and writes
+// bench/RESULTS.md plus bench/http-ratios.svg from that one run.
+//
+//   node bench/run.mjs              full run (~10–15 min), rewrites bench/RESULTS.md
+//   node bench/run.mjs --quick      smoke run (< 2 min) for CI: writes bench/out/ only
+//   --only=micro,http               run some sections (results go to bench/out/ only)
+//   --no-redis                      skip everything that needs Redis
+//
+// Exit code: non-zero when a section fails (crash, failed check such as a
+// non-2xx response in a valid-key run); missed SPEC targets are reported in
+// RESULTS.md but do not fail the run.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from './lib/args.mjs';
+import { machine } from './lib/env.mjs';
+import { distState, ROOT } from './lib/packages.mjs';
+import { acquireRedis } from './lib/redis.mjs';
+import { ratioChart } from './report/svg.mjs';
+import { resultsMarkdown } from './report/results-md.mjs';
+import { judgeTargets } from './report/targets.mjs';
+
+const opts = parseArgs(process.argv.slice(2));
+const BENCH = join(ROOT, 'bench');
+const OUT = join(BENCH, 'out');
+// Cheap and noise-sensitive first; the long HTTP section last.
+const SECTIONS = [
+  { name: 'micro', script: 'micro/index.mjs', redis: false, timeoutMs: 240_000 },
+  { name: 'seed-peer', script: 'seed-peer/index.mjs', redis: false, timeoutMs: 240_000 },
+  { name: 'round-trips', script: 'round-trips/index.mjs', redis: true, timeoutMs: 180_000 },
+  { name: 'scale', script: 'scale/index.mjs', redis: 'optional', timeoutMs: 600_000 },
+  { name: 'http', script: 'http/index.mjs', redis: 'optional', timeoutMs: 900_000 },
+];
+
+/** Builds packages whose dist is missing or older than their sources. */
+function ensureBuilt() {
+  for (const name of ['core', 'redis', 'express', 'koa']) {
+    const state = distState(name);
+    if (state === 'fresh') continue;
+    if (state === 'absent') throw new Error(`packages/${name}/src/index.ts does not exist: nothing to benchmark`);
+    console.log(`[bench] packages/${name}/dist is ${state}: pnpm --filter @tokenkit/${name} build`);
+    const r = spawnSync('pnpm', ['--filter', `@tokenkit/${name}`, 'build'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`building @tokenkit/${name} failed (exit ${r.status ?? r.error})`);
+  }
+}
+
+/**
+ * @param {{name: string, script: string, timeoutMs: number}} section
+ * @param {string[]} args
+ * @returns {Promise<{code: number | null, timedOut: boolean}>}
+ */
+function runSection(section, args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(BENCH, section.script), ...args], { stdio: 'inherit' });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, section.timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, timedOut });
+    });
+  });
+}
+
+async function main() {
+  const started = Date.now();
+  const mode = opts.quick ? 'quick' : 'full';
+  const selected = SECTIONS.filter((s) => !opts.only || opts.only.includes(s.name)).filter((s) => !(opts.noRedis && s.redis === true));
+  if (selected.length === 0) throw new Error(`no section matches --only=${opts.only}`);
+  ensureBuilt();
+  mkdirSync(OUT, { recursive: true });
+  const env = machine();
+  console.log(`[bench] ${mode} run: ${selected.map((s) => s.name).join(', ')}`);
+  console.log(`[bench] ${env.cpuModel}, nproc ${env.nproc}, Node ${env.node}, redis-server ${env.redisServer ?? 'n/a'}, load ${env.loadAverage}`);
+  console.log('[bench] HTTP: server and load generator share the same cores.\n');
+
+  let redis;
+  if (!opts.noRedis && selected.some((s) => s.redis)) {
+    redis = await acquireRedis();
+    console.log(`[bench] Redis: ${redis.private ? `private redis-server pid ${redis.pid}` : 'shared server'} on ${redis.host}:${redis.port}\n`);
+  }
+  const stopRedis = () => redis?.stop();
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, async () => {
+      await stopRedis();
+      process.exit(130);
+    });
+  }
+
+  const sections = {};
+  const failures = [];
+  try {
+    for (const section of selected) {
+      const file = join(OUT, `${section.name}.json`);
+      rmSync(file, { force: true });
+      const args = [...(opts.quick ? ['--quick'] : []), '--out', file];
+      if (opts.noRedis) args.push('--no-redis');
+      else if (redis && section.redis) args.push('--redis-host', redis.host, '--redis-port', String(redis.port));
+      console.log(`\n=== ${section.name} ${'='.repeat(60 - section.name.length)}`);
+      const t0 = Date.now();
+      const { code, timedOut } = await runSection(section, args);
+      let result;
+      try {
+        result = JSON.parse(readFileSync(file, 'utf8'));
+      } catch {
+        result = { section: section.name, ok: false, error: timedOut ? `timed out after ${section.timeoutMs / 1000} s` : `exited with ${code} and wrote no result` };
+      }
+      if (code !== 0 && result.ok) result = { ...result, ok: false, error: `exited with ${code}` };
+      sections[section.name] = result;
+      if (!result.ok) failures.push(`${section.name}: ${String(result.error).split('\n')[0]}`);
+      console.log(`=== ${section.name}: ${result.ok ? 'ok' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
+  } finally {
+    await stopRedis();
+  }
+
+  // The committed RESULTS.md only ever comes from a complete full run.
+  const complete = mode === 'full' && !opts.only && !opts.noRedis;
+  const mdPath = complete ? join(BENCH, 'RESULTS.md') : join(OUT, `RESULTS.${mode}.md`);
+  const svgPath = complete ? join(BENCH, 'http-ratios.svg') : join(OUT, `http-ratios.${mode}.svg`);
+  const seconds = (Date.now() - started) / 1000;
+  if (sections.http?.ok) {
+    writeFileSync(
+      svgPath,
+      ratioChart(sections.http.ratios, {
+        title: 'tokenkit apiKeyAuth: throughput relative to the unguarded route',
+        subtitle: `autocannon -c 50, median of ${sections.http.rounds} interleaved rounds; ${env.nproc} cores shared by server, load generator and Redis; ${env.date.slice(0, 10)}`,
+      }),
+    );
+  }
+  writeFileSync(mdPath, resultsMarkdown({ machine: env, mode, seconds, sections, svgPath: complete ? 'http-ratios.svg' : `http-ratios.${mode}.svg` }));
+  writeFileSync(join(OUT, `run.${mode}.json`), `${JSON.stringify({ machine: env, mode, seconds, sections }, null, 2)}\n`);
+
+  console.log(`\n[bench] SPEC §6 targets (${mode} run${mode === 'quick' ? ': smoke numbers, not meaningful' : ''}):`);
+  for (const t of judgeTargets(sections)) console.log(`  ${t.status.padEnd(12)} ${t.target}\n               ${t.value}`);
+  console.log(`\n[bench] wrote ${mdPath.replace(`${ROOT}/`, '')}${sections.http?.ok ? ` and ${svgPath.replace(`${ROOT}/`, '')}` : ''} in ${seconds.toFixed(0)} s`);
+  if (failures.length > 0) {
+    console.error(`[bench] ${failures.length} section(s) failed:\n  ${failures.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err) => {
+  console.error('[bench] failed:', err);
+  process.exitCode = 1;
+});

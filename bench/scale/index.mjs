@@ -1,0 +1,71 @@
+// Scale: is verification flat in the number of stored keys (1k → 100k → 1M),
+// on the memory store and on Redis; and what does one record cost in RSS on
+// the memory store at 1M records, for each record kind.
+import { join } from 'node:path';
+import { parseArgs } from '../lib/args.mjs';
+import { runChild } from '../lib/child.mjs';
+import { fmt, printTable, runSection } from '../lib/output.mjs';
+import { ROOT } from '../lib/packages.mjs';
+import { acquireRedis } from '../lib/redis.mjs';
+
+const opts = parseArgs(process.argv.slice(2));
+const HERE = join(ROOT, 'bench', 'scale');
+
+async function main() {
+  const sizes = opts.quick ? [1_000, 10_000] : [1_000, 100_000, 1_000_000];
+  const rssRecords = opts.quick ? 50_000 : 1_000_000;
+  const out = { mode: opts.quick ? 'quick' : 'full', sizes, verify: [], rss: [], errors: [] };
+
+  console.log(`verification vs stored keys (${sizes.map((s) => fmt(s)).join(', ')})`);
+  out.verify.push(...(await runChild(join(HERE, 'memory-child.mjs'), [sizes.join(','), opts.quick ? 'quick' : 'full'])));
+
+  if (!opts.noRedis) {
+    const redis = opts.redisPort ? { host: opts.redisHost, port: opts.redisPort, stop: async () => {} } : await acquireRedis();
+    try {
+      out.verify.push(
+        ...(await runChild(join(HERE, 'redis-child.mjs'), [sizes.join(','), opts.quick ? 'quick' : 'full', redis.host, String(redis.port)], {
+          timeoutMs: 900_000,
+        })),
+      );
+    } finally {
+      await redis.stop();
+    }
+  }
+
+  for (const store of ['memory', 'redis']) {
+    const rows = out.verify.filter((r) => r.store === store);
+    if (rows.length < 2) continue;
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    out[`${store}Flatness`] = {
+      from: first.storedKeys,
+      to: last.storedKeys,
+      nsPerVerifyRatio: last.nsPerVerify / first.nsPerVerify,
+      p50Ratio: last.p50Us / first.p50Us,
+    };
+  }
+
+  console.log(`\nmemory-store RSS per record at ${fmt(rssRecords)} records (fresh process, --expose-gc)`);
+  for (const kind of ['reset', 'apikey', 'invitation', 'map']) {
+    const row = await runChild(join(HERE, 'rss-child.mjs'), [kind, String(rssRecords)], { nodeFlags: ['--expose-gc'] });
+    out.rss.push(row);
+    console.log(`  ${kind.padEnd(10)} ${fmt(row.rssBytesPerRecord)} B RSS, ${fmt(row.heapBytesPerRecord)} B heap per record (${row.seconds.toFixed(1)} s)`);
+  }
+
+  console.log();
+  printTable(
+    ['store', 'stored keys', 'µs/verify', 'verifies/s', 'p50 µs', 'p99 µs', '32 in flight /s'],
+    out.verify.map((r) => [
+      r.store,
+      fmt(r.storedKeys),
+      fmt(r.nsPerVerify / 1000, 2),
+      fmt(r.opsPerSec),
+      fmt(r.p50Us, 2),
+      fmt(r.p99Us, 2),
+      r.parallelOpsPerSec ? fmt(r.parallelOpsPerSec) : '',
+    ]),
+  );
+  return out;
+}
+
+await runSection(opts.out, 'scale', main);

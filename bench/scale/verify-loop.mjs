@@ -1,0 +1,73 @@
+// Shared by the memory and Redis scale runs: verification throughput and
+// per-call latency over a set of probe keys spread across the whole keyspace
+// (cycling through many keys keeps the lookups honest about cache misses).
+import { compare, nowNs, quantile } from '../lib/timing.mjs';
+
+/**
+ * @param {{verify: (key: string) => Promise<{valid: boolean}>}} apiKeys
+ * @param {string[]} probes - valid keys spread over the stored set
+ * @param {{quick: boolean, concurrency?: number}} opts
+ */
+export async function measureVerify(apiKeys, probes, opts) {
+  let next = 0;
+  const one = () => apiKeys.verify(probes[next++ % probes.length]);
+  for (const key of probes.slice(0, 8)) {
+    const result = await apiKeys.verify(key);
+    if (!result.valid) throw new Error(`probe key rejected: ${result.code}`);
+  }
+  // Latency: one call at a time, each timed on the wall clock (what a request waits).
+  const samples = [];
+  const count = opts.quick ? 2_000 : 20_000;
+  for (let i = 0; i < count; i++) {
+    const start = nowNs();
+    const result = await one();
+    samples.push(nowNs() - start);
+    if (!result.valid) throw new Error(`probe key rejected: ${result.code}`);
+  }
+  const latency = { p50Us: quantile(samples, 0.5) / 1000, p99Us: quantile(samples, 0.99) / 1000 };
+  // Throughput: with `concurrency` verifications in flight (1 = sequential).
+  const concurrency = opts.concurrency ?? 1;
+  const batch =
+    concurrency === 1
+      ? one
+      : async () => {
+          const all = [];
+          for (let i = 0; i < concurrency; i++) all.push(one());
+          const results = await Promise.all(all);
+          if (!results.every((r) => r.valid)) throw new Error('probe key rejected');
+          return results;
+        };
+  const measured = await compare([{ name: 'verify', fn: batch, async: true }], {
+    rounds: opts.quick ? 3 : 9,
+    batchMs: opts.quick ? 50 : 200,
+    clock: 'wall',
+  });
+  const nsPerVerify = measured.verify.nsPerOp / concurrency;
+  return { ...latency, nsPerVerify, opsPerSec: 1e9 / nsPerVerify, concurrency };
+}
+
+/**
+ * Creates keys up to `target`, keeping every `stride`-th one as a probe.
+ * @param {{create: (o: object) => Promise<{key: string}>}} apiKeys
+ * @param {number} from - keys already created
+ * @param {number} target
+ * @param {string[]} probes - grows in place
+ * @param {number} maxProbes
+ * @param {number} parallel - creations in flight (Redis fills use many)
+ */
+export async function fill(apiKeys, from, target, probes, maxProbes, parallel = 1) {
+  let i = from;
+  const worker = async () => {
+    while (i < target) {
+      const n = i++;
+      const { key } = await apiKeys.create({ ownerId: `owner${n}` });
+      // Reservoir sampling keeps the probes uniform over everything stored so far.
+      if (probes.length < maxProbes) probes.push(key);
+      else {
+        const j = Math.floor(Math.random() * (n + 1));
+        if (j < maxProbes) probes[j] = key;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
