@@ -93,6 +93,8 @@ export interface FixtureOptions {
   reset?: Partial<ResetRoutesOptions<TestUser>>;
   /** Mount the framework's own body parsers before the routes. */
   preparsed?: boolean;
+  /** Make onAccepted throw (an app bug). */
+  failOnAccepted?: boolean;
 }
 
 /** Everything one app under test is built from, and what its callbacks recorded. */

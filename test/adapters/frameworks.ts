@@ -89,10 +89,17 @@ function expressFramework(name: 'express4' | 'express5'): Framework {
           cookie: { secure: false },
           getUser: (req) => fixture.userFrom(req.headers['x-user']),
           onAccepted: (accepted) => {
+            if (fixture.options.failOnAccepted) throw new Error('grant failed');
             fixture.accepted.push(accepted);
           },
         }),
       );
+      // The app's own error handler: errors thrown by app callbacks must arrive here.
+      app.use((err: Error, _req: ExpressReq, res: ExpressRes, _next: () => void) => {
+        res.statusCode = 500;
+        res.setHeader('x-app-error', err.message);
+        res.end();
+      });
       return listen(app);
     },
   };
@@ -145,6 +152,15 @@ function koaFramework(name: 'koa2' | 'koa3'): Framework {
       const app = new Koa();
       app.proxy = true; // tests simulate client IPs with X-Forwarded-For
       app.silent = true;
+      // The app's own error handler: errors thrown by app callbacks must arrive here.
+      app.use(async (ctx, next) => {
+        try {
+          await next();
+        } catch (err) {
+          ctx.status = 500;
+          ctx.set('x-app-error', (err as Error).message);
+        }
+      });
       if (fixture.options.preparsed) app.use(koaBodyParser);
       app.use(at('/api/data', tkKoa.apiKeyAuth(fixture.auth)));
       app.use(at('/api/admin', tkKoa.apiKeyAuth({ ...fixture.auth, scopes: ['admin'] })));
@@ -159,6 +175,7 @@ function koaFramework(name: 'koa2' | 'koa3'): Framework {
           cookie: { secure: false },
           getUser: (ctx) => fixture.userFrom(ctx.get('x-user') || undefined),
           onAccepted: (accepted) => {
+            if (fixture.options.failOnAccepted) throw new Error('grant failed');
             fixture.accepted.push(accepted);
           },
         }),

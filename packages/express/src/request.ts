@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponse } from '@tokenkit/core';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 
 /**
  * Express's `req` seen as a neutral {@link HttpRequest}. Getters, so fields a
@@ -57,4 +57,17 @@ export function send(res: Response, response: HttpResponse): void {
   for (const name in response.headers) res.setHeader(name, response.headers[name]!);
   if (response.cookies.length > 0) res.append('Set-Cookie', response.cookies);
   res.end(response.body);
+}
+
+/**
+ * Runs a flow for an Express handler: its result goes to `done`; a rejection
+ * (an error thrown by an app callback) or an error in `done` goes to `next(err)`,
+ * never to an unhandled rejection.
+ *
+ * @param work - the flow's promise
+ * @param done - what to do with its result
+ * @param next - Express's `next`
+ */
+export function settle<T>(work: Promise<T>, done: (value: T) => void, next: NextFunction): void {
+  work.then(done).catch(next);
 }

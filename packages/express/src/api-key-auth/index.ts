@@ -1,7 +1,7 @@
 import { type ApiKeyAuthOptions, createApiKeyAuthFlow } from '@tokenkit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import '../augment.js';
-import { ExpressRequest, send } from '../request.js';
+import { ExpressRequest, send, settle } from '../request.js';
 
 export type { ApiKeyAuthOptions } from '@tokenkit/core';
 
@@ -27,10 +27,14 @@ export type { ApiKeyAuthOptions } from '@tokenkit/core';
 export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
   const guard = createApiKeyAuthFlow(options);
   return (req: Request, res: Response, next: NextFunction): void => {
-    guard(new ExpressRequest(req)).then((outcome) => {
-      if (outcome.response) return send(res, outcome.response);
-      req.apiKey = outcome.apiKey;
-      next();
-    }, next);
+    settle(
+      guard(new ExpressRequest(req)),
+      (outcome) => {
+        if (outcome.response) return send(res, outcome.response);
+        req.apiKey = outcome.apiKey;
+        next();
+      },
+      next,
+    );
   };
 }

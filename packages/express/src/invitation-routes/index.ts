@@ -1,6 +1,6 @@
 import { type InvitationRoutesOptions, type InvitationUser, createInvitationFlow } from '@tokenkit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ExpressRequest, send } from '../request.js';
+import { ExpressRequest, send, settle } from '../request.js';
 
 export type { AcceptedInvitation, InvitationUser } from '@tokenkit/core';
 
@@ -27,6 +27,6 @@ export type ExpressInvitationRoutesOptions<U extends InvitationUser = Invitation
 export function invitationRoutes<U extends InvitationUser>(options: ExpressInvitationRoutesOptions<U>): RequestHandler {
   const handle = createInvitationFlow(options);
   return (req: Request, res: Response, next: NextFunction): void => {
-    handle(new ExpressRequest(req)).then((response) => (response ? send(res, response) : next()), next);
+    settle(handle(new ExpressRequest(req)), (response) => (response ? send(res, response) : next()), next);
   };
 }

@@ -1,6 +1,6 @@
 import { type ResetRoutesOptions, type ResetUser, createResetFlow } from '@tokenkit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ExpressRequest, send } from '../request.js';
+import { ExpressRequest, send, settle } from '../request.js';
 
 export type { ResetEmail, ResetRoutesOptions, ResetUser } from '@tokenkit/core';
 
@@ -27,6 +27,6 @@ export type { ResetEmail, ResetRoutesOptions, ResetUser } from '@tokenkit/core';
 export function resetRoutes<U extends ResetUser>(options: ResetRoutesOptions<U>): RequestHandler {
   const handle = createResetFlow(options);
   return (req: Request, res: Response, next: NextFunction): void => {
-    handle(new ExpressRequest(req)).then((response) => (response ? send(res, response) : next()), next);
+    settle(handle(new ExpressRequest(req)), (response) => (response ? send(res, response) : next()), next);
   };
 }
