@@ -100,6 +100,7 @@ export {
   PROBLEM_CONTENT_TYPE,
   TOKEN_HEADERS,
   normalizeBase,
+  routeBase,
   stripBase,
   singleSegment,
   wantsHtml,

@@ -34,5 +34,5 @@ export {
   TOKEN_HEADERS,
 } from './response/index.js';
 export type { ProblemDetails, ProblemOptions } from './response/index.js';
-export { normalizeBase, stripBase, singleSegment, wantsHtml } from './routing/index.js';
+export { normalizeBase, routeBase, stripBase, singleSegment, wantsHtml } from './routing/index.js';
 export { reportToConsole } from './options/index.js';

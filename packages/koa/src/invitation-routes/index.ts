@@ -2,7 +2,7 @@ import {
   type InvitationRoutesOptions,
   type InvitationUser,
   createInvitationFlow,
-  normalizeBase,
+  routeBase,
   stripBase,
 } from '@tokenkit/core';
 import type { Context, Middleware } from 'koa';
@@ -34,7 +34,7 @@ export interface KoaInvitationRoutesOptions<U extends InvitationUser = Invitatio
  */
 export function invitationRoutes<U extends InvitationUser>(options: KoaInvitationRoutesOptions<U>): Middleware {
   const handle = createInvitationFlow(options);
-  const base = normalizeBase(options.base ?? '/invitations');
+  const base = routeBase(options.base ?? '/invitations', 'invitationRoutes');
   return async (ctx, next) => {
     const path = stripBase(ctx.path, base);
     const response = path === null ? null : await handle(new KoaRequest(ctx, path, base));

@@ -1,4 +1,4 @@
-import { type ResetRoutesOptions, type ResetUser, createResetFlow, normalizeBase, stripBase } from '@tokenkit/core';
+import { type ResetRoutesOptions, type ResetUser, createResetFlow, routeBase, stripBase } from '@tokenkit/core';
 import type { Middleware } from 'koa';
 import { KoaRequest, send } from '../request.js';
 
@@ -31,7 +31,7 @@ export interface KoaResetRoutesOptions<U extends ResetUser = ResetUser> extends 
  */
 export function resetRoutes<U extends ResetUser>(options: KoaResetRoutesOptions<U>): Middleware {
   const handle = createResetFlow(options);
-  const base = normalizeBase(options.base ?? new URL(options.baseUrl).pathname);
+  const base = routeBase(options.base ?? new URL(options.baseUrl).pathname, 'resetRoutes');
   return async (ctx, next) => {
     const path = stripBase(ctx.path, base);
     const response = path === null ? null : await handle(new KoaRequest(ctx, path, base));

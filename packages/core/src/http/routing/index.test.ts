@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkRedirectTarget, normalizeBase, singleSegment, stripBase, wantsHtml, withError } from './index.js';
+import { checkRedirectTarget, normalizeBase, routeBase, singleSegment, stripBase, wantsHtml, withError } from './index.js';
 
 describe('routing helpers', () => {
   it('normalizeBase / stripBase match whole segments of the raw path', () => {
     expect(normalizeBase('/auth/reset/')).toBe('/auth/reset');
     expect(normalizeBase('/')).toBe('');
     expect(() => normalizeBase('auth')).toThrow(/absolute path/);
+    expect(routeBase('/invitations/', 'invitationRoutes')).toBe('/invitations');
+    expect(() => routeBase('/', 'resetRoutes')).toThrow(/below '\/'/);
     expect(stripBase('/auth/reset/confirm', '/auth/reset')).toBe('/confirm');
     expect(stripBase('/auth/reset', '/auth/reset')).toBe('');
     expect(stripBase('/auth/resetx', '/auth/reset')).toBeNull();

@@ -22,6 +22,27 @@ export function normalizeBase(base: string): string {
 }
 
 /**
+ * {@link normalizeBase} for route middleware that must not sit at the root:
+ * there, `GET /:token` would answer every one-segment path of the app.
+ *
+ * @param base - e.g. `'/invitations'`
+ * @param name - the option's owner, for the message
+ * @returns the normalised, non-root base
+ * @throws ConfigError for `'/'` or an invalid path
+ * @example
+ * ```ts
+ * routeBase('/auth/reset/', 'resetRoutes') // '/auth/reset'
+ * ```
+ */
+export function routeBase(base: string, name: string): string {
+  const normalized = normalizeBase(base);
+  if (normalized === '') {
+    throw new ConfigError(`${name}: base must be a path below '/', e.g. '/auth/reset': at the root its GET /:token would answer every one-segment path`);
+  }
+  return normalized;
+}
+
+/**
  * The part of `path` below `base`, for adapters (Koa) that match their own
  * paths. Compares raw (still percent-encoded) paths, so `%2e%2e` can never
  * climb out of the base.
