@@ -1,0 +1,65 @@
+import type { Invitations, ResetTokens } from '@tokenkit/core';
+import { type Example, INVITE_COOKIE, PATHS } from './example.js';
+import { sendResetEmail } from './pages/emails.js';
+import { passwordProblem, type User } from './users.js';
+
+/**
+ * The host-app callbacks tokenkit's routes need — identical for Express and
+ * Koa, so both apps spread these into `resetRoutes(...)` / `invitationRoutes(...)`.
+ */
+export interface TokenkitHooks {
+  reset: {
+    resets: ResetTokens;
+    baseUrl: string;
+    formPath: string;
+    findUserByEmail(email: string): User | null;
+    sendResetEmail(message: { user: User; url: string; expiresAt: number }): void;
+    setPassword(userId: string, password: string): Promise<void>;
+    validatePassword(password: string): true | string;
+    cookie: { secure: boolean };
+  };
+  invitation: {
+    invites: Invitations;
+    acceptPath: string;
+    cookie: { name: string; secure: boolean };
+    onAccepted(accepted: { user: { id: string }; role: string }): void;
+  };
+  /** The signed-in user for `getUser`, from the request's Cookie header. */
+  userFromCookieHeader(header: string | undefined): User | null;
+}
+
+export function tokenkitHooks(app: Example): TokenkitHooks {
+  // Secure cookies only over https: browsers drop them on plain http://localhost.
+  const secure = app.baseUrl.startsWith('https:');
+  return {
+    reset: {
+      resets: app.resets,
+      baseUrl: `${app.baseUrl}${PATHS.resetBase}`,
+      formPath: PATHS.resetForm,
+      findUserByEmail: (email) => app.users.findByEmail(email),
+      sendResetEmail: (message) => sendResetEmail(app, message),
+      async setPassword(userId, password) {
+        await app.users.setPassword(userId, password);
+        // Whoever knew the old password may be signed in somewhere: end those sessions.
+        app.sessions.destroyUser(userId);
+        app.log(`password changed for ${userId}`);
+      },
+      validatePassword: (password) => passwordProblem(password) ?? true,
+      cookie: { secure },
+    },
+    invitation: {
+      invites: app.invites,
+      acceptPath: PATHS.acceptPage,
+      cookie: { name: INVITE_COOKIE, secure },
+      onAccepted({ user, role }) {
+        // Never demote an admin who accepts a lesser invitation; everyone else gets the invited role.
+        if (app.users.get(user.id)?.role !== 'admin') app.users.setRole(user.id, role);
+        app.log(`invitation accepted by ${user.id}: role ${role}`);
+      },
+    },
+    userFromCookieHeader(header) {
+      const session = app.sessions.load(header);
+      return session?.userId ? app.users.get(session.userId) : null;
+    },
+  };
+}

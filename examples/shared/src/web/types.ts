@@ -1,0 +1,60 @@
+import type { Html } from '../html/escape.js';
+import type { Example } from '../example.js';
+import type { Reveal, Session } from '../sessions.js';
+import type { User } from '../users.js';
+
+/** What the framework glue (Express or Koa) hands to a page: already parsed. */
+export interface WebRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  cookieHeader: string | undefined;
+  /** `Sec-Fetch-Site` request header: `cross-site` for navigations from another site. */
+  fetchSite: string | undefined;
+  /** Parsed urlencoded body of a POST (empty for GET). */
+  form: Record<string, unknown>;
+}
+
+/** What the glue writes back. */
+export interface WebResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Complete Set-Cookie values. */
+  cookies: string[];
+  body: string;
+}
+
+export type PageResult = { title: string; body: Html; status?: number; narrow?: boolean } | { redirect: string };
+
+/** Who may open a page: anyone, signed-in users, or admins. */
+export type Access = 'public' | 'user' | 'admin';
+
+export interface PageContext {
+  req: WebRequest;
+  app: Example;
+  session: Session;
+  user: User | null;
+  /** CSRF token to embed in forms. */
+  csrf: string;
+  signIn(user: User): void;
+  signOut(): void;
+  flash(kind: 'ok' | 'error' | 'info', text: string): void;
+  /** The one-time secret to show on this page, removed from the session. */
+  takeReveal(): Reveal | null;
+}
+
+/** A page in the framework-neutral route table both apps mount. */
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  access: Access;
+  handle(ctx: PageContext): PageResult | Promise<PageResult>;
+}
+
+/** Signed-in page context. */
+export type UserContext = PageContext & { user: User };
+
+export function field(form: Record<string, unknown>, name: string, max = 500): string {
+  const value = form[name];
+  return typeof value === 'string' ? value.slice(0, max) : '';
+}
