@@ -67,5 +67,4 @@ td form { display: inline; margin: 0 4px 0 0; }
 .empty { text-align: center; color: var(--muted); padding: 26px 0; }
 .dev-banner { background: #fff4d6; border-bottom: 1px solid #f0d68a; color: #6b4f00; font-size: 13px; text-align: center; padding: 4px; }
 ul.try { padding-left: 18px; } ul.try li { margin: 6px 0; }
-.big-icon { font-size: 40px; line-height: 1; margin-bottom: 8px; }
 `;

@@ -25,7 +25,6 @@ function invalidPage(code?: string): PageResult {
     status: 410,
     narrow: true,
     body: html`<div class="card" data-page="invitation-invalid">
-  <div class="big-icon" aria-hidden="true">✉️</div>
   <h1>This invitation is no longer valid</h1>
   <p>${(code && INVALID_TEXT[code]) ?? 'It may have expired, been used up or withdrawn.'} Ask whoever invited you for a new link.</p>
   <div class="actions"><a class="button" href="/">Go to the start page</a></div>
@@ -53,7 +52,8 @@ function details(ctx: PageContext, invitation: Invitation) {
 
 function signUpForm(ctx: PageContext, invitation: Invitation, error: string | null, values: { name: string; email: string }) {
   const email = invitation.email ?? values.email;
-  return html`<form class="card" method="post" action="/signup">
+  // Posts to the accept page's own path: the invitation cookie (Path = that mount path) must come along.
+  return html`<form class="card" method="post" action="${PATHS.acceptPage}">
   <h2>New here? Create your account</h2>
   ${error && html`<div class="flash error" role="alert">${error}</div>`}
   ${csrfField(ctx.csrf)}
@@ -105,8 +105,9 @@ ${signUpForm(ctx, invitation, signUpError, values)}`
 export const invitationRoutes: Route[] = [
   { method: 'GET', path: PATHS.acceptPage, access: 'public', handle: (ctx) => acceptPage(ctx) },
   {
+    // Sign-up of an invited visitor.
     method: 'POST',
-    path: '/signup',
+    path: PATHS.acceptPage,
     access: 'public',
     async handle(ctx) {
       // Sign-up is invitation-only: without a valid pending invitation there is nothing to join.
@@ -137,7 +138,6 @@ export const invitationRoutes: Route[] = [
       title: 'Welcome',
       narrow: true,
       body: html`<div class="card" data-page="welcome">
-  <div class="big-icon" aria-hidden="true">🎉</div>
   <h1>Welcome aboard, ${user!.name}!</h1>
   <p>You accepted the invitation. Your role is now <span data-role>${badge(user!.role)}</span>.</p>
   <div class="actions"><a class="button" href="/keys">Create an API key</a><a href="/">Start page</a></div>

@@ -16,7 +16,6 @@ function linkInvalidPage(): PageResult {
     status: 410,
     narrow: true,
     body: html`<div class="card" data-page="reset-link-invalid">
-  <div class="big-icon" aria-hidden="true">⌛</div>
   <h1>This link has expired or was already used</h1>
   <p>Password-reset links work <strong>once</strong> and only for <strong>one hour</strong>. A newer link also replaces older ones.</p>
   <div class="actions"><a class="button" href="/forgot">Request a new link</a><a href="/signin">Back to sign in</a></div>
