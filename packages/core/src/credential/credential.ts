@@ -122,17 +122,31 @@ export function parseCredential(input: unknown, expectedPrefix?: string): Parsed
   if (expectedPrefix !== undefined ? prefix !== expectedPrefix : !isValidPrefix(prefix)) {
     return malformed('wrong prefix');
   }
-  // One table lookup per body character both checks the alphabet and, for
-  // the check part, decodes it: fixed-width base62 is a bijection, so
-  // comparing the decoded number with the CRC is the same as comparing the
-  // re-encoded string, without building it.
-  let check = 0;
-  for (let i = separator + 1; i < length; i++) {
+  // One pass: each body character is checked against the alphabet with one
+  // table lookup and folded into the CRC as it goes; the check part is
+  // decoded instead of re-encoding the CRC (fixed-width base62 is a
+  // bijection, so comparing numbers is comparing strings).
+  const checkStart = length - CHECK_LENGTH;
+  let crc = -1;
+  let ascii = true;
+  for (let i = 0; i <= separator; i++) {
     const code = input.charCodeAt(i);
-    const digit = code < 128 ? BASE62_VALUE[code]! : -1;
-    if (digit < 0) return malformed('invalid character');
-    if (i >= length - CHECK_LENGTH) check = check * 62 + digit;
+    if (code > 0x7f) ascii = false; // only a caller-supplied expectedPrefix can do this
+    crc = CRC_TABLE[(crc ^ code) & 0xff]! ^ (crc >>> 8);
   }
-  if (crc32Of(input, length - CHECK_LENGTH) !== check) return malformed('bad checksum');
+  for (let i = separator + 1; i < checkStart; i++) {
+    const code = input.charCodeAt(i);
+    if (code > 0x7f || BASE62_VALUE[code]! < 0) return malformed('invalid character');
+    crc = CRC_TABLE[(crc ^ code) & 0xff]! ^ (crc >>> 8);
+  }
+  let check = 0;
+  for (let i = checkStart; i < length; i++) {
+    const code = input.charCodeAt(i);
+    const digit = code > 0x7f ? -1 : BASE62_VALUE[code]!;
+    if (digit < 0) return malformed('invalid character');
+    check = check * 62 + digit;
+  }
+  const expected = ascii ? (crc ^ -1) >>> 0 : crc32Of(input, checkStart);
+  if (expected !== check) return malformed('bad checksum');
   return { valid: true, prefix, id: input.slice(separator + 1, separator + 1 + ID_LENGTH) };
 }
