@@ -55,6 +55,58 @@ export function password(opts: PasswordOptions = {}): string {
   if (length < 1 || length > MAX_LENGTH) {
     throw new RangeError(`password: length must be between 1 and ${MAX_LENGTH}, got ${length}`);
   }
+  const { alphabet, pools } = planFor(opts);
+  if (pools.length > length) {
+    throw new RangeError(`password: length ${length} is smaller than the ${pools.length} required classes`);
+  }
+  const chars: string[] = new Array(length);
+  let i = 0;
+  for (const pool of pools) chars[i++] = pool[randomBelow(pool.length)]!;
+  for (; i < length; i++) chars[i] = alphabet[randomBelow(alphabet.length)]!;
+  for (let j = length - 1; j > 0; j--) {
+    const k = randomBelow(j + 1);
+    const tmp = chars[j]!;
+    chars[j] = chars[k]!;
+    chars[k] = tmp;
+  }
+  return chars.join('');
+}
+
+/** The alphabet and required-class pools one set of options resolves to. */
+interface Plan {
+  alphabet: string[];
+  pools: string[][];
+}
+
+/**
+ * Resolved plans by options. Resolving (dedupe, exclude, class pools) costs
+ * more than drawing a 20-character password, and callers nearly always pass
+ * the same options, so successful resolutions are kept; bad options are
+ * re-checked (and throw) on every call. Bounded: cleared when full.
+ */
+const plans = new Map<string, Plan>();
+const MAX_PLANS = 64;
+
+function planFor(opts: PasswordOptions): Plan {
+  const { alphabet, exclude, require } = opts;
+  // Only plain string/array-of-string options get a key: anything else takes
+  // the uncached path, so every odd input meets exactly the old checks.
+  const cacheable =
+    (alphabet === undefined || typeof alphabet === 'string') &&
+    (exclude === undefined || typeof exclude === 'string') &&
+    (require === undefined || (Array.isArray(require) && require.every((c) => typeof c === 'string')));
+  if (!cacheable) return buildPlan(opts);
+  const key = JSON.stringify([alphabet ?? null, exclude ?? null, require ?? null]);
+  let plan = plans.get(key);
+  if (plan === undefined) {
+    plan = buildPlan(opts);
+    if (plans.size >= MAX_PLANS) plans.clear();
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
+function buildPlan(opts: PasswordOptions): Plan {
   const alphabetSource = opts.alphabet ?? DEFAULT_PASSWORD_ALPHABET;
   if (typeof alphabetSource !== 'string') throw new TypeError('password: alphabet must be a string');
   const exclude = new Set(Array.from(opts.exclude ?? ''));
@@ -79,18 +131,5 @@ export function password(opts: PasswordOptions = {}): string {
     }
     pools.push(inAlphabet);
   }
-  if (pools.length > length) {
-    throw new RangeError(`password: length ${length} is smaller than the ${pools.length} required classes`);
-  }
-  const chars: string[] = new Array(length);
-  let i = 0;
-  for (const pool of pools) chars[i++] = pool[randomBelow(pool.length)]!;
-  for (; i < length; i++) chars[i] = alphabet[randomBelow(alphabet.length)]!;
-  for (let j = length - 1; j > 0; j--) {
-    const k = randomBelow(j + 1);
-    const tmp = chars[j]!;
-    chars[j] = chars[k]!;
-    chars[k] = tmp;
-  }
-  return chars.join('');
+  return { alphabet, pools };
 }
