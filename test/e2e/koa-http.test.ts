@@ -5,24 +5,25 @@
 import type { StartedExample } from '../../examples/shared/src/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfOf, HttpClient, textOf, unescapeHtml } from './helpers/http-client.js';
-import { DEMO_PASSWORD, eventually, startApp } from './helpers/start.js';
+import { DEMO_PASSWORD, eventually, type StoreKind, startApp } from './helpers/start.js';
 
 let app: StartedExample;
-
-beforeAll(async () => {
-  app = await startApp('koa');
-});
-
-afterAll(async () => {
-  await app?.close();
-});
 
 async function signIn(client: HttpClient, email: string, password: string): Promise<Response> {
   const page = await client.navigate('/signin');
   return client.postForm('/signin', { _csrf: csrfOf(page.body), email, password, next: '/keys' });
 }
 
-describe('Koa example over HTTP', () => {
+// On both stores: `REDIS_URL` switches the example to RedisStore, and the flows must not notice.
+describe.each<StoreKind>(['memory', 'redis'])('Koa example over HTTP (%s store)', (kind) => {
+  beforeAll(async () => {
+    app = await startApp('koa', kind);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
   it('resets a forgotten password through the e-mailed link, once', async () => {
     const client = new HttpClient(app.url);
     const email = 'alice@example.com';

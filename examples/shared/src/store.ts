@@ -1,5 +1,5 @@
 import { MemoryStore, type Store } from '@tokenkit/core';
-import { RedisStore } from '@tokenkit/redis';
+import { RedisStore, recommendedRedisOptions } from '@tokenkit/redis';
 import { Redis } from 'ioredis';
 
 export interface OpenedStore {
@@ -18,9 +18,25 @@ export async function openStore(options: { redisUrl: string | null; prefix: stri
     const store = new MemoryStore();
     return { store, description: 'in-memory store (state is lost on restart)', close: () => store.close() };
   }
-  // Fail fast instead of queueing commands while Redis is away: tokenkit then answers 503 (fail closed).
-  const client = new Redis(options.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  await client.connect();
+  // Fail fast instead of queueing commands while Redis is away: tokenkit then answers 503 (fail
+  // closed) and recovers by itself when Redis is back.
+  const client = new Redis(options.redisUrl, recommendedRedisOptions({ lazyConnect: true }));
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw new Error(`cannot reach Redis at ${redactUrl(options.redisUrl)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  // Without a listener ioredis prints every reconnect error; one line per outage is enough.
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (!down) console.error(`redis: ${error.message} (requests answer 503 until it is back)`);
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) console.error('redis: connected again');
+    down = false;
+  });
   const store = new RedisStore({ client, prefix: options.prefix });
   return {
     store,
