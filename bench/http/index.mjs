@@ -61,7 +61,7 @@ async function main() {
   const autocannon = (await loadDependency('autocannon')).default;
   const core = await load('core');
   const duration = opts.quick ? 1 : 3;
-  const warmup = opts.quick ? 0.5 : 2;
+  const warmup = opts.quick ? 0.5 : 1.5;
   const rounds = opts.quick ? 1 : 5;
   const withRedis = !opts.noRedis;
   const variants = ['bare', 'memory', 'memory-10pct', ...(withRedis ? ['rawget', 'redis'] : [])];

@@ -29,7 +29,7 @@ let have = 0;
 try {
   for (const size of sizes) {
     const started = Date.now();
-    await fill(fillKeys, have, size, probes, 4096, 256);
+    await fill(fillKeys, have, size, probes, 4096, 512);
     have = size;
     const fillSeconds = (Date.now() - started) / 1000;
     const memory = /used_memory:(\d+)/.exec(await client.info('memory'))?.[1];
