@@ -4,7 +4,7 @@ export interface ExampleConfig {
   /** Port to listen on; 0 picks a free one (tests). */
   port: number;
   host: string;
-  /** Public origin for e-mailed links, from BASE_URL — never from the Host header. Derived from the port when unset. */
+  /** Public origin for e-mailed links, from APP_URL — never from the Host header. Derived from the port when unset. */
   baseUrl: string | null;
   /** HMAC key(s) for stored credentials. */
   secret: string;
@@ -29,19 +29,32 @@ function parsePort(value: string | undefined, fallback: number): number {
 
 /** Reads the example's settings from the environment. Throws a readable error on bad values. */
 export function loadConfig(env: NodeJS.ProcessEnv, defaultPort: number): ExampleConfig {
-  const secret = env['TOKENKIT_SECRET'];
+  const secret = env['TOKENKIT_SECRET'] || undefined;
   if (secret !== undefined && secret.length < 32) {
     throw new Error('TOKENKIT_SECRET must be at least 32 characters; generate one with `openssl rand -base64 32`');
   }
-  const baseUrl = env['BASE_URL'] ? new URL(env['BASE_URL']).origin : null;
   return {
     port: parsePort(env['PORT'], defaultPort),
     host: env['HOST'] || 'localhost',
-    baseUrl,
+    baseUrl: parseAppUrl(env['APP_URL']),
     secret: secret ?? tokenUrlsafe(32),
     secretSource: secret ? 'env' : 'generated',
     redisUrl: env['REDIS_URL'] || null,
     redisPrefix: env['REDIS_PREFIX'] || 'tokenkit-example:',
     demoPassword: env['DEMO_PASSWORD'] || null,
   };
+}
+
+function parseAppUrl(value: string | undefined): string | null {
+  if (!value) return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new Error(`APP_URL must be an absolute http(s) URL such as https://app.example.com, got ${JSON.stringify(value)}`);
+  }
+  return url.origin;
 }
