@@ -97,7 +97,10 @@ async function main() {
       rmSync(file, { force: true });
       const args = [...(opts.quick ? ['--quick'] : []), '--out', file];
       if (opts.noRedis) args.push('--no-redis');
-      else if (redis && section.redis) args.push('--redis-host', redis.host, '--redis-port', String(redis.port));
+      else if (redis && section.redis) {
+        args.push('--redis-host', redis.host, '--redis-port', String(redis.port));
+        if (redis.private) args.push('--redis-private');
+      }
       console.log(`\n=== ${section.name} ${'='.repeat(60 - section.name.length)}`);
       const t0 = Date.now();
       const { code, timedOut } = await runSection(section, args);

@@ -72,7 +72,7 @@ async function main() {
   let admin;
   const prefix = uniquePrefix();
   if (withRedis) {
-    redis = opts.redisPort ? { host: opts.redisHost, port: opts.redisPort, private: false, stop: async () => {} } : await acquireRedis();
+    redis = opts.redisPort ? { host: opts.redisHost, port: opts.redisPort, private: opts.redisPrivate, stop: async () => {} } : await acquireRedis();
     const Redis = await ioredis();
     admin = new Redis({ host: redis.host, port: redis.port });
   }
@@ -116,6 +116,9 @@ async function main() {
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
       responses,
+      // Requests sent, including the ≤ 50 still in flight when the run stopped:
+      // the server did work for those too, so Redis commands are divided by this.
+      sent: result.requests.sent ?? responses,
       non2xx: result.non2xx,
       errors: result.errors,
       timeouts: result.timeouts,
@@ -290,11 +293,11 @@ function sumCodes(samples) {
  * counted by Redis too: `scripts` is the number of script runs (each one
  * round trip); bench/round-trips splits top-level from inner commands exactly.
  * @param {Array<Record<string, {calls: number, usec: number}>>} deltas
- * @param {Array<{responses: number}>} samples
+ * @param {Array<{sent: number}>} samples
  */
 function commandsPerRequest(deltas, samples) {
   if (deltas.length === 0) return undefined;
-  const responses = samples.reduce((a, s) => a + s.responses, 0);
+  const responses = samples.reduce((a, s) => a + s.sent, 0);
   const sum = {};
   for (const d of deltas) {
     for (const [k, v] of Object.entries(d)) {

@@ -3,7 +3,7 @@
 
 /**
  * @param {string[]} argv - process.argv.slice(2)
- * @returns {{quick: boolean, out: string | undefined, redisPort: number | undefined, redisHost: string, noRedis: boolean, only: string[] | undefined, rest: string[]}}
+ * @returns {{quick: boolean, out: string | undefined, redisPort: number | undefined, redisHost: string, noRedis: boolean, redisPrivate: boolean, only: string[] | undefined, rest: string[]}}
  */
 export function parseArgs(argv) {
   const opts = {
@@ -12,6 +12,7 @@ export function parseArgs(argv) {
     redisPort: undefined,
     redisHost: '127.0.0.1',
     noRedis: false,
+    redisPrivate: false,
     only: undefined,
     rest: [],
   };
@@ -33,6 +34,10 @@ export function parseArgs(argv) {
         break;
       case '--redis-port':
         opts.redisPort = Number(value());
+        break;
+      case '--redis-private':
+        // run.mjs started the server at --redis-port itself (no other clients)
+        opts.redisPrivate = true;
         break;
       case '--redis-host':
         opts.redisHost = value();

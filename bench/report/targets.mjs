@@ -60,9 +60,10 @@ export function judgeTargets(s) {
       entry.detail =
         `Measured pieces in the same run: keyed hash ${us(microNs('keyed hash', 'tokenkit'))} (two one-shot \`crypto.hash\` calls, ` +
         `the floor for HMAC-SHA256 in Node 20), parse ${us(microNs('parseCredential', 'tokenkit'))}; the rest is the store lookup, ` +
-        'the constant-time compare, promise/await hops and the result object. What would fix it: fewer awaits on the memory-store ' +
-        'path (a synchronous fast path in the manager when the store is a MemoryStore), and a cheaper constant-time compare of the ' +
-        'two equal-length ASCII hashes (no Buffer allocation).';
+        'the constant-time compare, two promise hops (verify and the async Store.use) and the ApiKey result object. What would ' +
+        'fix it: a synchronous fast path for the memory store (Store.use returning a plain value the manager can use without ' +
+        'an await), and an HMAC without the second one-shot hash call (Node 20 has no way to resume a precomputed SHA-256 ' +
+        'state, so HMAC costs two `crypto.hash` calls of ~225 ns each on the reference machine).';
     }
     out.push(entry);
   }
@@ -94,15 +95,18 @@ export function judgeTargets(s) {
     if (entry.status === 'not met') {
       const verifyRow = rt?.rows?.find((r) => r.name === 'ApiKeys.verify');
       const getRow = rt?.rows?.find((r) => r.name.startsWith('raw GET'));
+      const floorRow = rt?.rows?.find((r) => r.name.startsWith('script floor'));
+      const usec = (row) => (row ? `${fmt(row.serverUsecPerOp, 1)} µs` : 'n/a');
       entry.detail =
-        `Still one round trip, but not one cheap one: redis-server spends ${verifyRow ? fmt(verifyRow.serverUsecPerOp, 1) : 'n/a'} µs of CPU ` +
-        `per verification (the \`use\` Lua script: HGETALL, a field table, a byte-by-byte constant-time compare in Lua) against ` +
-        `${getRow ? fmt(getRow.serverUsecPerOp, 1) : 'n/a'} µs for a GET (INFO commandstats usec in the same run). With the app, ` +
-        'redis-server and autocannon on the same 2 cores, that CPU comes straight out of the app\'s throughput, and Redis runs ' +
-        'scripts one at a time. On the Node side RedisStore adds a setTimeout/clearTimeout pair and reply decoding per call. ' +
-        'What would fix it (in @tokenkit/redis): a cheaper script — HMGET only the guarded fields instead of HGETALL plus a Lua ' +
-        'table; compare hashes with `redis.sha1hex(stored) == redis.sha1hex(candidate)` (the double-hash trick: equal-time for ' +
-        'an attacker who cannot steer the SHA-1 output) instead of a Lua byte loop; return only the fields the manager needs.';
+        `Still one round trip, but not one cheap one: redis-server spends ${usec(verifyRow)} of CPU per verification (the ` +
+        `\`use\` Lua script, packages/redis/src/scripts/use.ts) against ${usec(getRow)} for a GET, and even a script that only ` +
+        `returns HGETALL costs ${usec(floorRow)} (INFO commandstats, same run): running any script has a fixed cost far above a ` +
+        'plain command. With the app, redis-server and autocannon on the same 2 cores, that CPU comes straight out of the ' +
+        "app's throughput. On the Node side RedisStore adds a setTimeout/clearTimeout pair and reply decoding per call. " +
+        'What would fix it (in @tokenkit/redis): keep the script as lean as the floor — HMGET only the guarded fields instead ' +
+        'of HGETALL plus a Lua field table, and compare hashes with `redis.sha1hex(stored) == redis.sha1hex(candidate)` (the ' +
+        'double-hash trick) instead of a byte loop in Lua; or read plain keys (no `remaining`, no rate limit: nothing to count) ' +
+        'with one HMGET and check them in Node, keeping the script for records that need an atomic count.';
     }
     out.push(entry);
   }

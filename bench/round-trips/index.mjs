@@ -14,9 +14,9 @@ const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
 async function main() {
   const core = await load('core');
-  const { RedisStore, recommendedRedisOptions } = await load('redis');
+  const { KeyLayout, RedisStore, recommendedRedisOptions } = await load('redis');
   const Redis = await ioredis();
-  const redis = opts.redisPort ? { host: opts.redisHost, port: opts.redisPort, private: false, stop: async () => {} } : await acquireRedis();
+  const redis = opts.redisPort ? { host: opts.redisHost, port: opts.redisPort, private: opts.redisPrivate, stop: async () => {} } : await acquireRedis();
   const prefix = uniquePrefix();
   const client = new Redis({ host: redis.host, port: redis.port, ...recommendedRedisOptions({ lazyConnect: true }) });
   await client.connect();
@@ -43,6 +43,9 @@ async function main() {
     inviteCodes.push((await invites.create({ createdBy: 'rt', maxUses: 1 })).code);
   }
   await client.set(`${prefix}raw`, 'x'.repeat(300));
+  // The floor of any script: EVALSHA of a script that only reads the record.
+  const recordKey = new KeyLayout(prefix).record('key', core.parseCredential(plain, 'sk').id);
+  const floorSha = await client.script('LOAD', "return redis.call('HGETALL', KEYS[1])");
   let r = 0;
   let v = 0;
   const cases = [
@@ -53,6 +56,7 @@ async function main() {
     { name: 'ResetTokens.consume', op: () => resets.consume(resetTokens[r++]) },
     { name: 'Invitations.redeem', op: () => invites.redeem(inviteCodes[v++], { userId: `u${v}` }) },
     { name: 'raw GET (baseline)', op: () => client.get(`${prefix}raw`), raw: true },
+    { name: "script floor: EVALSHA of `return redis.call('HGETALL', KEYS[1])`", op: () => client.evalsha(floorSha, 1, recordKey), raw: true },
   ];
 
   const rows = [];
