@@ -129,7 +129,7 @@ async function main() {
       svgPath,
       ratioChart(sections.http.ratios, {
         title: 'tokenkit apiKeyAuth: throughput relative to the unguarded route',
-        subtitle: `autocannon -c 50, median of ${sections.http.rounds} interleaved rounds; ${env.nproc} cores shared by server, load generator and Redis; ${env.date.slice(0, 10)}`,
+        subtitle: `autocannon -c 50, median of ${sections.http.rounds} interleaved round(s); server, load generator and Redis share ${env.nproc} cores; ${env.date.slice(0, 10)}`,
       }),
     );
   }

@@ -8,6 +8,8 @@ const SERIES = [
   { key: 'redisVsRawGet', label: 'apiKeyAuth on RedisStore ÷ raw ioredis GET', color: '#c8553d', target: 0.9 },
 ];
 
+const LABELS = { express4: 'Express 4', express5: 'Express 5', koa2: 'Koa 2', koa3: 'Koa 3' };
+
 /** @param {string} s */
 function esc(s) {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -21,11 +23,11 @@ function esc(s) {
 export function ratioChart(ratios, text) {
   const series = SERIES.filter((s) => ratios.some((r) => Number.isFinite(r[s.key])));
   const width = 760;
-  const height = 420;
+  const height = 450;
   const left = 60;
   const right = 20;
   const top = 70;
-  const bottom = 90;
+  const bottom = 110;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const maxY = Math.max(1.1, ...ratios.flatMap((r) => series.map((s) => r[s.key] ?? 0))) * 1.05;
@@ -64,13 +66,13 @@ export function ratioChart(ratios, text) {
       }
     });
     out.push(
-      `<text x="${(left + g * groupW + groupW / 2).toFixed(1)}" y="${(top + plotH + 18).toFixed(1)}" text-anchor="middle" font-weight="600" fill="#222">${esc(r.label ?? r.framework)}</text>`,
+      `<text x="${(left + g * groupW + groupW / 2).toFixed(1)}" y="${(top + plotH + 18).toFixed(1)}" text-anchor="middle" font-weight="600" fill="#222">${esc(LABELS[r.framework] ?? r.framework)}</text>`,
     );
   });
   // Legend.
   series.forEach((s, i) => {
-    const lx = left + (i % 2) * 340;
-    const ly = height - 48 + Math.floor(i / 2) * 18;
+    const lx = left;
+    const ly = height - 62 + i * 18;
     out.push(
       `<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${s.color}"/>`,
       `<text x="${lx + 18}" y="${ly}" fill="#333">${esc(s.label)}${s.target ? ` (target ≥ ${s.target * 100}%, dashed)` : ''}</text>`,
