@@ -31,7 +31,7 @@ export async function seedDemo(app: Example, fixedPassword: string | null): Prom
 }
 
 /** The start-up banner: everything a new user needs to try all three flows. */
-export function banner(input: { framework: string; url: string; store: string; demo: Demo; secretGenerated: boolean }): string {
+export function banner(input: { framework: string; url: string; store: string; demo: Demo; secretGenerated: boolean; outbox: boolean }): string {
   const { url, demo } = input;
   const lines = [
     '',
@@ -44,7 +44,7 @@ export function banner(input: { framework: string; url: string; store: string; d
     `  sign in: ${url}/signin`,
     `    member  ${demo.member.user.email}  password ${demo.member.password}`,
     `    admin   ${demo.admin.user.email}  password ${demo.admin.password}`,
-    `  outbox:  ${url}/dev/outbox   (reset and invitation e-mails land here)`,
+    input.outbox ? `  outbox:  ${url}/dev/outbox   (reset and invitation e-mails land here)` : '  outbox:  off (NODE_ENV=production); e-mails are only logged',
     '',
     `  demo API key (member, scopes read+write, shown once):`,
     `    ${demo.apiKey}`,

@@ -16,6 +16,8 @@ export interface StartOptions {
   secret: string | readonly string[];
   demoPassword?: string | null;
   scryptCost?: ScryptCost;
+  /** Serve the dev outbox page (default true). */
+  devOutbox?: boolean;
   log?: (line: string) => void;
   /** Builds the framework app (Express or Koa) around the shared example state. */
   createHandler(app: Example): RequestListener | Promise<RequestListener>;
@@ -49,6 +51,7 @@ export async function startExample(options: StartOptions): Promise<StartedExampl
     baseUrl: url,
     ...(options.log ? { log: options.log } : {}),
     ...(options.scryptCost ? { scryptCost: options.scryptCost } : {}),
+    ...(options.devOutbox === undefined ? {} : { devOutbox: options.devOutbox }),
   });
   const demo = await seedDemo(example, options.demoPassword ?? null);
   server.on('request', await options.createHandler(example));
@@ -83,11 +86,13 @@ export async function main(framework: string, defaultPort: number, createHandler
       store,
       secret: config.secret,
       demoPassword: config.demoPassword,
+      // The outbox shows reset links to anyone: never in production.
+      devOutbox: process.env['NODE_ENV'] !== 'production',
       log: (line) => console.log(line),
       createHandler,
     });
     console.log(
-      banner({ framework, url: started.url, store: store.description, demo: started.demo, secretGenerated: config.secretSource === 'generated' }),
+      banner({ framework, url: started.url, store: store.description, demo: started.demo, secretGenerated: config.secretSource === 'generated', outbox: started.example.devOutbox }),
     );
     let stopping = false;
     const stop = (signal: string) => {

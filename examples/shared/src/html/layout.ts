@@ -13,6 +13,8 @@ export interface LayoutInput {
   narrow?: boolean;
   /** Path of the current page, to highlight its nav link. */
   path?: string;
+  /** Link the dev outbox (off in production). */
+  devOutbox: boolean;
 }
 
 function navLink(href: string, label: string, current: string | undefined): Html {
@@ -31,13 +33,13 @@ export function layout(input: LayoutInput): string {
 <script src="/app.js" defer></script>
 </head>
 <body>
-<div class="dev-banner">Demo app — e-mails are not sent, they land in the <a href="/dev/outbox">dev outbox</a>.</div>
+${input.devOutbox && html`<div class="dev-banner">Demo app — e-mails are not sent, they land in the <a href="/dev/outbox">dev outbox</a>.</div>`}
 <header class="top"><div class="bar">
   <a class="logo" href="/">token<span>kit</span> example</a>
   <nav>
     ${user && navLink('/keys', 'API keys', path)}
     ${user?.role === 'admin' && navLink('/admin/invitations', 'Invitations', path)}
-    ${navLink('/dev/outbox', 'Outbox', path)}
+    ${input.devOutbox && navLink('/dev/outbox', 'Outbox', path)}
   </nav>
   <div class="who">${
     user

@@ -7,7 +7,7 @@ export const homeRoutes: Route[] = [
     method: 'GET',
     path: '/',
     access: 'public',
-    handle: ({ user }) => ({
+    handle: ({ user, app }) => ({
       title: 'Welcome',
       body: html`<h1>tokenkit example</h1>
 <p class="lead">API keys, password-reset links and invitations — each mounted with one <code>app.use()</code>.</p>
@@ -20,7 +20,7 @@ export const homeRoutes: Route[] = [
     ${user.role === 'admin' ? html`<li>Invite someone from the <a href="/admin/invitations">invitations page</a> and open the link in a private window.</li>` : null}`
         : html`<li><a href="/signin">Sign in</a> with the demo credentials printed in your terminal.</li>`
     }
-    <li>Forgot a password? <a href="/forgot">Request a reset link</a>, then open it from the <a href="/dev/outbox">outbox</a>.</li>
+    <li>Forgot a password? <a href="/forgot">Request a reset link</a>${app.devOutbox && html`, then open it from the <a href="/dev/outbox">outbox</a>`}.</li>
     <li>Invitation links look like <code>${PATHS.inviteBase}/inv_…</code>; they lead to the accept page.</li>
   </ul>
 </div>`,

@@ -45,13 +45,13 @@ export const resetRoutes: Route[] = [
     method: 'GET',
     path: '/forgot/sent',
     access: 'public',
-    handle: () => ({
+    handle: ({ app }) => ({
       title: 'Check your e-mail',
       narrow: true,
       body: html`<div class="card" data-page="reset-sent">
   <h1>Check your e-mail</h1>
   <p>If an account exists for that address, a reset link is on its way. It works once and expires in one hour.</p>
-  <p class="muted">This demo does not send e-mail: open the <a href="/dev/outbox">dev outbox</a> to find the message.</p>
+  ${app.devOutbox && html`<p class="muted">This demo does not send e-mail: open the <a href="/dev/outbox">dev outbox</a> to find the message.</p>`}
 </div>`,
     }),
   },

@@ -97,7 +97,7 @@ function finish(app: Example, session: Session, user: User | null, cookieChanged
   }
   const flash = session.flash;
   session.flash = null;
-  const body = layout({ title: result.title, body: result.body, user, csrf: session.csrf, flash, narrow: result.narrow ?? false, path });
+  const body = layout({ title: result.title, body: result.body, user, csrf: session.csrf, flash, narrow: result.narrow ?? false, path, devOutbox: app.devOutbox });
   return { status: result.status ?? 200, headers: { ...PAGE_HEADERS }, cookies, body };
 }
 
@@ -111,6 +111,7 @@ export function renderStandalone(app: Example, cookieHeader: string | undefined,
     user,
     csrf: session?.csrf ?? '',
     narrow: true,
+    devOutbox: app.devOutbox,
   });
   return { status, headers: { ...PAGE_HEADERS }, cookies: [], body };
 }
