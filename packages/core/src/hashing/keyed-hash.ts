@@ -42,7 +42,11 @@ class FastHmac {
     // The inner digest travels as a 'binary' (latin1) string, not a Buffer: on Node 20
     // `crypto.hash(…, 'buffer')` costs ~3× the string form, and a latin1
     // string maps each char back to exactly one byte when written.
-    const view = (this.innerViews[written] ??= this.inner.subarray(0, BLOCK + written));
+    let view = this.innerViews[written];
+    if (view === undefined) {
+      view = this.inner.subarray(0, BLOCK + written);
+      this.innerViews[written] = view;
+    }
     const innerDigest = oneShotHash('sha256', view, 'binary');
     this.outer.write(innerDigest, BLOCK, 'latin1');
     return oneShotHash('sha256', this.outer, 'base64url');

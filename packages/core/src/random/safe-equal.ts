@@ -15,13 +15,23 @@ const scratchB = Buffer.allocUnsafeSlow(SCRATCH_BYTES).fill(0);
 const viewsA: Buffer[] = [];
 const viewsB: Buffer[] = [];
 
+/** A cached view of the first `n` bytes of `scratch`. */
+function view(scratch: Buffer, views: Buffer[], n: number): Buffer {
+  let v = views[n];
+  if (v === undefined) {
+    v = scratch.subarray(0, n);
+    views[n] = v;
+  }
+  return v;
+}
+
 function safeEqualStrings(a: string, b: string): boolean {
   const n = scratchA.write(a, 0, 'utf8');
   const m = scratchB.write(b, 0, 'utf8');
-  const left = (viewsA[n] ??= scratchA.subarray(0, n));
+  const left = view(scratchA, viewsA, n);
   let equal: boolean;
   if (n === m) {
-    equal = timingSafeEqual(left, (viewsB[m] ??= scratchB.subarray(0, m)));
+    equal = timingSafeEqual(left, view(scratchB, viewsB, m));
   } else {
     // Same work as a real comparison of `a`, then a guaranteed false.
     timingSafeEqual(left, left);
