@@ -18,7 +18,7 @@ for (const size of sizes) {
   await fill(apiKeys, have, size, probes, 4096);
   have = size;
   const fillSeconds = (Date.now() - started) / 1000;
-  const measured = await measureVerify(apiKeys, probes, { quick });
+  const measured = await measureVerify(apiKeys, probes, { quick, clock: 'cpu' });
   rows.push({ store: 'memory', storedKeys: size, fillSeconds, ...measured });
   process.stderr.write(
     `  memory ${size.toLocaleString('en-US').padStart(9)} keys: ${(measured.nsPerVerify / 1000).toFixed(2)} µs/verify, p50 ${measured.p50Us.toFixed(2)} µs, p99 ${measured.p99Us.toFixed(2)} µs (fill ${fillSeconds.toFixed(1)} s)\n`,
