@@ -138,6 +138,8 @@ describe('Express example in Chromium', () => {
     // Shown once: a reload no longer has it.
     await page.reload();
     expect(await page.locator('[data-secret]').count()).toBe(0);
+    const row = page.locator(`tr[data-key-id="${key.slice(3, 13)}"]`);
+    expect(await text(row.locator('[data-last-used]'))).toBe('never');
 
     const me = () => fetch(`${app.url}/api/me`, { headers: { authorization: `Bearer ${key}` } });
     const ok = await me();
@@ -150,9 +152,8 @@ describe('Express example in Chromium', () => {
     });
     expect(note.status).toBe(201);
 
-    const row = page.locator(`tr[data-key-id="${key.slice(3, 13)}"]`);
     await page.reload();
-    expect(await text(row.locator('[data-last-used]'))).not.toBe('never');
+    expect(await text(row.locator('[data-last-used]'))).toBe('just now');
     await submit(page, row.locator('button:has-text("Revoke")'));
     expect(await text(row.locator('[data-status]'))).toBe('revoked');
     expect(await text(page.locator('.flash.ok'))).toContain('Revoked');

@@ -138,7 +138,10 @@ describe.each<StoreKind>(['memory', 'redis'])('Koa example over HTTP (%s store)'
     const shown = await client.navigate('/keys');
     const key = textOf(shown.body, 'data-secret');
     expect(key).toMatch(/^sk_[0-9A-Za-z]{48}$/);
-    expect((await client.navigate('/keys')).body).not.toContain(key);
+    const listed = (await client.navigate('/keys')).body;
+    expect(listed).not.toContain(key);
+    const row = (html: string) => html.slice(html.indexOf(`data-key-id="${key.slice(3, 13)}"`));
+    expect(textOf(row(listed), 'data-last-used')).toBe('never');
 
     const call = (path: string, init: RequestInit = {}) =>
       fetch(`${app.url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } });
@@ -151,6 +154,7 @@ describe.each<StoreKind>(['memory', 'redis'])('Koa example over HTTP (%s store)'
     expect(write.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
 
     const keys = await client.navigate('/keys');
+    expect(textOf(row(keys.body), 'data-last-used')).toBe('just now');
     const revoked = await client.postForm('/keys/revoke', { _csrf: csrfOf(keys.body), id: key.slice(3, 13) });
     expect(revoked.status).toBe(303);
     const after = await client.navigate('/keys');
