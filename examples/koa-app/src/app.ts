@@ -30,7 +30,7 @@ export function createApp(app: Example): Koa {
     }
   });
   web.use(async (ctx, next) => {
-    const asset = ctx.method === 'GET' ? ASSETS[ctx.path] : undefined;
+    const asset = ctx.method === 'GET' || ctx.method === 'HEAD' ? ASSETS[ctx.path] : undefined;
     if (!asset) return next();
     ctx.type = asset.contentType;
     ctx.set('cache-control', 'public, max-age=300');
@@ -49,7 +49,9 @@ export function createApp(app: Example): Koa {
   const routes = pageRoutes({ devOutbox: app.devOutbox });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   web.use(async (ctx, next) => {
-    const route = routes.find((r) => r.method === ctx.method && r.path === ctx.path);
+    // HEAD is answered like GET (Koa drops the body), as Express does on its own.
+    const method = ctx.method === 'HEAD' ? 'GET' : ctx.method;
+    const route = routes.find((r) => r.method === method && r.path === ctx.path);
     if (!route) return next();
     if (route.method === 'POST') await form(ctx, async () => {});
     sendWeb(ctx, await dispatch(app, route, toWebRequest(ctx)));
