@@ -4,5 +4,6 @@
  */
 export { RedisStore } from './redis-store.js';
 export type { RedisStoreOptions } from './redis-store.js';
+export type { WaitForReplicasOptions } from './replicas.js';
 export { recommendedRedisOptions, recommendedClusterOptions } from './client-options.js';
 export { KeyLayout, encodeTagPart, encodeNamespace } from './keys.js';

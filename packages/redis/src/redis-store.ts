@@ -13,6 +13,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { decodeFlat, decodeHash, encodeFields } from './codec.js';
 import { guard } from './guard.js';
 import { KeyLayout } from './keys.js';
+import { ReplicaWaiter, type WaitForReplicasOptions } from './replicas.js';
 import { defineScripts, type Scripts } from './scripts/index.js';
 
 /** Options of {@link RedisStore}. */
@@ -29,6 +30,17 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** Milliseconds each operation may take before it rejects with `StoreUnavailableError` (default 1000). */
   timeout?: number;
+  /**
+   * Confirm every state change with Redis `WAIT` before reporting success:
+   * issuing, revoking, consuming a reset token, redeeming an invitation (and,
+   * with `verifications: true`, spending an API key's `remaining` use). A
+   * change that fewer than `replicas` replicas acknowledge within `timeoutMs`
+   * rejects with `StoreUnavailableError`, so a failover can never hand back a
+   * token whose use was reported. Off by default; see the README section
+   * "Replication and failover" for the latency and availability cost.
+   * The store then owns a second connection: call `store.close()` on shutdown.
+   */
+  waitForReplicas?: WaitForReplicasOptions;
 }
 
 const USE_FAILURES: ReadonlySet<string> = new Set<UseFailure>([
@@ -69,6 +81,8 @@ export class RedisStore implements Store {
   readonly timeout: number;
   private readonly client: Redis | Cluster;
   private readonly scripts: Scripts;
+  /** Set when `waitForReplicas` is: runs confirmed writes on its own connection. */
+  private readonly replicas: ReplicaWaiter | undefined;
 
   /**
    * @param options - client, key prefix and per-operation timeout
@@ -97,14 +111,24 @@ export class RedisStore implements Store {
     this.keys = new KeyLayout(prefix);
     this.timeout = timeout;
     this.scripts = defineScripts(client);
+    this.replicas = options.waitForReplicas === undefined ? undefined : new ReplicaWaiter(client, options.waitForReplicas, timeout);
     warnAboutOfflineQueue(client);
+  }
+
+  /**
+   * Runs a script; with `waitForReplicas`, on the confirming connection, where
+   * a reply for which `changed` is true must be acknowledged by the replicas.
+   */
+  private confirmed(name: keyof Scripts, changed: (reply: unknown) => boolean, ...keysAndArgs: string[]): Promise<unknown> {
+    if (this.replicas) return this.replicas.run(name, keysAndArgs, changed);
+    return this.scripts[name](...keysAndArgs);
   }
 
   async put(ns: string, record: StoredRecord, options: PutOptions): Promise<boolean> {
     const key = this.keys.record(ns, record.id);
     const { pairs } = encodeFields(record);
     const written = await guard('put', this.timeout, () =>
-      this.scripts.put(key, options.ifAbsent ? '1' : '0', ttlArg(options.ttlMs), ...pairs),
+      this.confirmed('put', isOne, key, options.ifAbsent ? '1' : '0', ttlArg(options.ttlMs), ...pairs),
     );
     return Number(written) === 1;
   }
@@ -124,14 +148,14 @@ export class RedisStore implements Store {
     const { pairs, dropped } = encodeFields(patch, 'id');
     const ttl = options.ttlMs === undefined ? '' : options.ttlMs === null ? 'persist' : ttlArg(options.ttlMs);
     return guard('update', this.timeout, async () => {
-      const flat = await this.scripts.update(key, ttl, String(dropped.length), ...dropped, ...pairs);
+      const flat = await this.confirmed('update', Array.isArray, key, ttl, String(dropped.length), ...dropped, ...pairs);
       return Array.isArray(flat) ? decodeFlat<R>(flat) : null;
     });
   }
 
   async delete(ns: string, id: string): Promise<boolean> {
     const key = this.keys.record(ns, id);
-    const removed = await guard('delete', this.timeout, () => this.scripts.delete(key, this.keys.rateLimit(key)));
+    const removed = await guard('delete', this.timeout, () => this.confirmed('delete', isOne, key, this.keys.rateLimit(key)));
     return Number(removed) === 1;
   }
 
@@ -144,7 +168,7 @@ export class RedisStore implements Store {
     const key = this.keys.record(ns, id);
     const candidates = hashes.map(quote);
     return guard('consume', this.timeout, async () => {
-      const reply = asArray(await this.scripts.consume(key, this.keys.rateLimit(key), String(now), ...candidates));
+      const reply = asArray(await this.confirmed('consume', isOk, key, this.keys.rateLimit(key), String(now), ...candidates));
       if (reply[0] === 'OK') return { ok: true, record: decodeFlat<R>(asArray(reply[1])) };
       if (reply[0] === 'EXPIRED') return { ok: false, reason: 'EXPIRED' };
       return { ok: false, reason: 'NOT_FOUND' };
@@ -165,8 +189,14 @@ export class RedisStore implements Store {
     for (const hash of request.hashes) args.push(quote(hash));
     // JSON text, like the stored array: the script matches whole elements without decoding.
     if (request.scopes) for (const scope of request.scopes) args.push(JSON.stringify(scope));
+    // A redemption (once per subject) changes state whenever it succeeds; a verification only
+    // when it spends a `remaining` use (the record has maxUses), and only `verifications: true`
+    // puts verifications on the confirming connection at all.
+    const replicas = this.replicas;
+    const redemption = request.subject !== undefined;
+    const confirm = replicas !== undefined && (redemption || replicas.verifications);
     return guard('use', this.timeout, async () => {
-      const reply = asArray(await this.scripts.use(...args));
+      const reply = asArray(await (confirm ? replicas.run('use', args, redemption ? isOk : spentUse) : this.scripts.use(...args)));
       const status = String(reply[0]);
       if (status === 'OK') return { ok: true, record: decodeFlat<R>(asArray(reply[1])) };
       if (status === 'RATE_LIMITED') return { ok: false, reason: 'RATE_LIMITED', retryAfterMs: Math.max(1, Number(reply[1])) };
@@ -187,7 +217,7 @@ export class RedisStore implements Store {
 
   async indexAdd(ns: string, subject: string, id: string, ttlMs: number | null): Promise<void> {
     const key = this.keys.index(ns, subject);
-    await guard('indexAdd', this.timeout, () => this.scripts.indexAdd(key, id, ttlArg(ttlMs)));
+    await guard('indexAdd', this.timeout, () => this.confirmed('indexAdd', always, key, id, ttlArg(ttlMs)));
   }
 
   async indexMembers(ns: string, subject: string): Promise<string[]> {
@@ -202,14 +232,31 @@ export class RedisStore implements Store {
   }
 
   /**
-   * The store does not own the client (it may be shared with the app), so
-   * there is nothing to release: call `client.quit()` yourself on shutdown.
+   * The store does not own the client (it may be shared with the app): call
+   * `client.quit()` yourself on shutdown. With `waitForReplicas` this closes
+   * the store's own confirming connection.
    *
-   * @returns a resolved promise
+   * @returns when the store's own connection (if any) is closed
    */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.replicas?.close();
+  }
 }
 
+/** Script replies that mean "this changed something replicas must confirm". */
+const isOne = (reply: unknown): boolean => Number(reply) === 1;
+const isOk = (reply: unknown): boolean => Array.isArray(reply) && reply[0] === 'OK';
+const always = (): boolean => true;
+/** A successful verification that spent a use: the record has a `maxUses` (an API key's `remaining`). */
+function spentUse(reply: unknown): boolean {
+  if (!isOk(reply)) return false;
+  const flat = (reply as unknown[])[1];
+  if (!Array.isArray(flat)) return true;
+  for (let i = 0; i < flat.length - 1; i += 2) {
+    if (flat[i] === 'maxUses') return flat[i + 1] !== 'null';
+  }
+  return false;
+}
 /** TTL argument: '' = none; non-positive TTLs become 0, which makes PEXPIRE delete the key at once. */
 function ttlArg(ttlMs: number | null): string {
   if (ttlMs === null || ttlMs === Number.POSITIVE_INFINITY) return '';

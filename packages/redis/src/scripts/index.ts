@@ -19,6 +19,13 @@ export interface Scripts {
   indexAdd: ScriptCall;
 }
 
+/** One script's source: the number of keys it takes, its Lua text and that text's SHA-1. */
+export interface ScriptSource {
+  keys: number;
+  lua: string;
+  sha: string;
+}
+
 const DEFINITIONS: Record<keyof Scripts, { keys: number; lua: string }> = {
   put: { keys: 1, lua: PUT_LUA },
   update: { keys: 1, lua: UPDATE_LUA },
@@ -28,6 +35,21 @@ const DEFINITIONS: Record<keyof Scripts, { keys: number; lua: string }> = {
   hit: { keys: 1, lua: HIT_LUA },
   indexAdd: { keys: 1, lua: INDEX_ADD_LUA },
 };
+
+/**
+ * The scripts' sources, for callers that send `EVALSHA`/`EVAL` themselves —
+ * e.g. inside a pipeline that must run the script and a following command on
+ * the same connection (ioredis' custom commands resend a `NOSCRIPT` miss
+ * outside the pipeline, after the following command).
+ */
+export const SCRIPT_SOURCES: Readonly<Record<keyof Scripts, ScriptSource>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(DEFINITIONS).map(([name, { keys, lua }]) => [
+      name,
+      Object.freeze({ keys, lua, sha: createHash('sha1').update(lua).digest('hex') }),
+    ]),
+  ) as Record<keyof Scripts, ScriptSource>,
+);
 
 /**
  * Registers the scripts on a client with ioredis `defineCommand` (EVALSHA,

@@ -1,0 +1,275 @@
+/**
+ * `RedisStore({ waitForReplicas })` against real redis-server processes: a
+ * master with one replica, and a Cluster of 3 masters + 3 replicas that
+ * fails over. Replication is asynchronous, so a master that dies right after
+ * acknowledging a consume can take it with it and the promoted replica hands
+ * the token out again; with `WAIT` on, a consume the replicas did not confirm
+ * is reported as `StoreUnavailableError`, never as a success.
+ */
+import { performance } from 'node:perf_hooks';
+import { ApiKeys, generateCredential, Invitations, isStoreUnavailableError, ResetTokens } from '@tokenkit/core';
+import { RedisStore, recommendedClusterOptions } from '@tokenkit/redis';
+import { Cluster, type Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisCluster, RedisServer } from '../helpers/redis-server.js';
+import { connectCluster, connectRedis, uniquePrefix } from './harness.js';
+
+const SECRET = 'replica-secret-0123456789abcdefghijklmno';
+const WAIT_MS = 100;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const linkUp = (server: RedisServer) => async () =>
+  (await server.command('INFO', 'replication')).includes('master_link_status:up');
+
+/**
+ * Every replica of `master` has acknowledged everything: right after a sync a
+ * replica can take a while to send its first ACK, and WAIT would time out.
+ */
+const settled = (master: RedisServer) => async () => {
+  const info = await master.command('INFO', 'replication');
+  const offset = /master_repl_offset:(\d+)/.exec(info)?.[1];
+  const acked = [...info.matchAll(/slave\d+:.*state=online,offset=(\d+)/g)].map((m) => m[1]);
+  return acked.length > 0 && acked.every((a) => a === offset);
+};
+
+type Outcome = 'ok' | 'rejected' | 'unavailable';
+async function outcome(run: () => Promise<{ valid: boolean }>): Promise<Outcome> {
+  try {
+    return (await run()).valid ? 'ok' : 'rejected';
+  } catch (err) {
+    if (isStoreUnavailableError(err)) return 'unavailable';
+    throw err;
+  }
+}
+
+describe('waitForReplicas: construction', () => {
+  it('rejects unusable options with a ConfigError that shows a working value', async () => {
+    const client = await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      const bad = [
+        { replicas: 0, timeoutMs: 100 },
+        { replicas: 1.5, timeoutMs: 100 },
+        { replicas: 1, timeoutMs: 0 }, // WAIT 0 would block forever
+        { replicas: 1, timeoutMs: 1000 }, // not below the store timeout
+        { replicas: 1, timeoutMs: Number.NaN },
+      ];
+      for (const waitForReplicas of bad) {
+        expect(() => new RedisStore({ client, waitForReplicas })).toThrow(/replicas: 1, timeoutMs: 100/);
+      }
+      const store = new RedisStore({ client, waitForReplicas: { replicas: 1, timeoutMs: 100 } });
+      await store.close();
+    } finally {
+      client.disconnect();
+    }
+  });
+});
+
+describe('waitForReplicas: one master, one replica', () => {
+  let master: RedisServer;
+  let replica: RedisServer;
+  let client: Redis;
+  let store: RedisStore;
+
+  beforeAll(async () => {
+    master = await RedisServer.start();
+    replica = await RedisServer.start({ args: ['--replicaof', master.host, String(master.port)] });
+    await until('the replica link', linkUp(replica));
+    await until('the replica to acknowledge', settled(master));
+    client = await connectRedis(master.url);
+    store = new RedisStore({ client, prefix: uniquePrefix(), timeout: 1000, waitForReplicas: { replicas: 1, timeoutMs: WAIT_MS } });
+  });
+  afterAll(async () => {
+    await store?.close();
+    client?.disconnect();
+    await Promise.all([replica?.dispose(), master?.dispose()]);
+  });
+
+  it('runs each confirmed write and its WAIT back to back on one connection of its own', async () => {
+    const resets = new ResetTokens({ store, secret: SECRET });
+    // Warm up: the first call per script on a connection answers NOSCRIPT and is resent as EVAL (+ WAIT again).
+    await resets.consume((await resets.issue('u-warm')).token);
+    const monitor = await master.monitor();
+    try {
+      const { token } = await resets.issue('u-monitor');
+      expect((await resets.consume(token)).valid).toBe(true);
+      await sleep(50);
+    } finally {
+      monitor.close();
+    }
+    const calls = monitor.events.filter((e) => e.source !== 'lua');
+    const scripts = calls.filter((e) => e.command === 'evalsha' || e.command === 'eval');
+    // issue = put + indexAdd, consume = consume: each followed directly by WAIT 1 100 from the same client.
+    expect(scripts).toHaveLength(3);
+    for (const script of scripts) {
+      const next = calls[calls.indexOf(script) + 1];
+      expect(next).toMatchObject({ command: 'wait', args: ['1', String(WAIT_MS)], source: script.source });
+    }
+    // The index cleanup after a consume and plain reads go over the shared client, without WAIT.
+    expect(calls.filter((e) => e.command === 'srem')[0]?.source).not.toBe(scripts[0]?.source);
+  });
+
+  it('a stalled replica: changes reject with StoreUnavailableError after timeoutMs, lookups and verifications keep working', async () => {
+    const resets = new ResetTokens({ store, secret: SECRET });
+    const apiKeys = new ApiKeys({ store, secret: SECRET });
+    const { token } = await resets.issue('u-stall');
+    const { key } = await apiKeys.create({ ownerId: 'o-stall' });
+    await replica.pause();
+    try {
+      const started = performance.now();
+      const [consumed, verified, unknown] = await Promise.all([
+        outcome(() => resets.consume(token)),
+        outcome(() => apiKeys.verify(key)),
+        outcome(() => resets.consume(generateCredential('rst').credential)), // well-formed, unknown: a store lookup
+      ]);
+      expect(consumed).toBe('unavailable');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(WAIT_MS - 5);
+      expect(performance.now() - started).toBeLessThan(900);
+      // A plain verification never waits for replicas, so a missing replica does not take API keys down.
+      expect(verified).toBe('ok');
+      expect(unknown).toBe('rejected');
+      await expect(resets.issue('u-stall-2')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    } finally {
+      await replica.resume();
+    }
+    // Fail closed: the unconfirmed consume did run on the master, so the token is spent (the user asks for a new one).
+    expect(await outcome(() => resets.consume(token))).toBe('rejected');
+    await until('the replica to catch up', settled(master));
+    const { token: fresh } = await resets.issue('u-stall-3');
+    expect(await outcome(() => resets.consume(fresh))).toBe('ok');
+  });
+
+  it('verifications: true confirms the uses an API key with remaining spends; unlimited keys still pass without replicas', async () => {
+    const strict = new RedisStore({
+      client,
+      prefix: uniquePrefix(),
+      waitForReplicas: { replicas: 1, timeoutMs: WAIT_MS, verifications: true },
+    });
+    const apiKeys = new ApiKeys({ store: strict, secret: SECRET });
+    try {
+      const counted = await apiKeys.create({ ownerId: 'o-counted', remaining: 5 });
+      const unlimited = await apiKeys.create({ ownerId: 'o-unlimited' });
+      expect(await outcome(() => apiKeys.verify(counted.key))).toBe('ok');
+      await replica.pause();
+      try {
+        expect(await outcome(() => apiKeys.verify(counted.key))).toBe('unavailable');
+        expect(await outcome(() => apiKeys.verify(unlimited.key))).toBe('ok');
+      } finally {
+        await replica.resume();
+      }
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('more replicas required than exist: every change fails closed', async () => {
+    const greedy = new RedisStore({ client, prefix: uniquePrefix(), waitForReplicas: { replicas: 2, timeoutMs: 50 } });
+    try {
+      await expect(new Invitations({ store: greedy, secret: SECRET }).create({ createdBy: 'u' })).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        message: expect.stringMatching(/reached 1 of 2 required replica/),
+      });
+    } finally {
+      await greedy.close();
+    }
+  });
+});
+
+describe('waitForReplicas: Cluster failover right after a consume', () => {
+  let cluster: RedisCluster;
+  const clients: Cluster[] = [];
+
+  beforeAll(async () => {
+    // validity factor 0: a replica may take over however long its link was down (the test drops it on purpose).
+    cluster = await RedisCluster.start({
+      masters: 3,
+      replicasPerMaster: 1,
+      nodeTimeoutMs: 1000,
+      args: ['--cluster-replica-validity-factor', '0'],
+    });
+    const masters = await cluster.masters();
+    await until('every replica to acknowledge', async () => (await Promise.all(masters.map((m) => settled(m)()))).every(Boolean));
+  }, 60_000);
+  afterAll(async () => {
+    for (const client of clients) client.disconnect();
+    await cluster?.dispose();
+  });
+
+  it('without WAIT a promoted replica hands consumed tokens out again; with WAIT no token is consumed twice', async () => {
+    const prefix = uniquePrefix();
+    const connect = async () => {
+      const client = await connectCluster(cluster.startupNodes);
+      clients.push(client);
+      return client;
+    };
+    const plain = new RedisStore({ client: await connect(), prefix });
+    const safe = new RedisStore({ client: await connect(), prefix, waitForReplicas: { replicas: 1, timeoutMs: WAIT_MS } });
+    const plainResets = new ResetTokens({ store: plain, secret: SECRET });
+    const safeResets = new ResetTokens({ store: safe, secret: SECRET });
+
+    // Tokens issued with WAIT (so their records are on the replica), kept when their slot is on the victim master.
+    const [victim] = await cluster.masters();
+    const issued = await Promise.all(Array.from({ length: 60 }, (_, i) => safeResets.issue(`user-${i}`)));
+    const onVictim: string[] = [];
+    for (const { token } of issued) {
+      const id = token.slice(4, 14);
+      // Another master's slot answers -MOVED.
+      const here = await victim!.command('EXISTS', plain.keys.record('rst', id)).catch(() => '0');
+      if (here === '1') onVictim.push(token);
+    }
+    expect(onVictim.length).toBeGreaterThanOrEqual(6);
+    const half = Math.floor(onVictim.length / 2);
+    const groups = { plain: onVictim.slice(0, half), safe: onVictim.slice(half) };
+
+    // Open the asynchronous-replication window wide and deterministically: drop the replica's link
+    // (what a network blip or a lagging replica does) and hold the replica still so it cannot
+    // resync, consume, then crash the master before the replica saw the consumes.
+    const nodes = await victim!.command('CLUSTER', 'NODES');
+    const victimId = nodes.split('\n').find((line) => line.includes('myself'))!.split(' ')[0]!;
+    const replicaAddr = nodes.split('\n').find((line) => line.split(' ')[3] === victimId)!.split(' ')[1]!.split('@')[0];
+    const replica = cluster.nodes.find((n) => `${n.host}:${n.port}` === replicaAddr)!;
+    await replica.pause();
+    await victim!.command('CLIENT', 'KILL', 'TYPE', 'replica');
+    const first = {
+      plain: await Promise.all(groups.plain.map((t) => outcome(() => plainResets.consume(t)))),
+      safe: await Promise.all(groups.safe.map((t) => outcome(() => safeResets.consume(t)))),
+    };
+    await victim!.kill('SIGKILL');
+    await replica.resume();
+    await until('the replica to take over', async () => (await replica.command('INFO', 'replication')).includes('role:master'));
+
+    // Consume every token again once the cluster answers for its slots.
+    const again = async (token: string): Promise<Outcome> => {
+      for (let attempt = 0; ; attempt++) {
+        const result = await outcome(() => plainResets.consume(token));
+        if (result !== 'unavailable' || attempt > 100) return result;
+        await sleep(100);
+      }
+    };
+    const second = {
+      plain: await Promise.all(groups.plain.map(again)),
+      safe: await Promise.all(groups.safe.map(again)),
+    };
+    const twice = (a: Outcome[], b: Outcome[]) => a.filter((o, i) => o === 'ok' && b[i] === 'ok').length;
+    console.log(
+      `failover after consume: without WAIT ${twice(first.plain, second.plain)}/${groups.plain.length} tokens consumed twice; ` +
+        `with WAIT ${twice(first.safe, second.safe)}/${groups.safe.length} (first attempts: ${first.safe.join(',')})`,
+    );
+    expect(first.plain.every((o) => o === 'ok')).toBe(true);
+    // The window is real: without WAIT the promoted replica never saw these consumes.
+    expect(twice(first.plain, second.plain)).toBe(groups.plain.length);
+    // With WAIT the unconfirmed consumes were reported unavailable, never ok: no token has two successes.
+    expect(first.safe.every((o) => o === 'unavailable')).toBe(true);
+    expect(twice(first.safe, second.safe)).toBe(0);
+    // The promoted replica still holds these tokens, so each is usable exactly once in total.
+    expect(second.safe.every((o) => o === 'ok')).toBe(true);
+    await safe.close();
+  }, 90_000);
+});
