@@ -131,9 +131,20 @@ async function main() {
   const errors = [];
   try {
     for (const framework of FRAMEWORKS) {
+      // Started together (they only load modules and listen), stopped together.
+      const started = await Promise.allSettled(
+        variants.map((variant) =>
+          startServer({ framework, variant, redisHost: redis?.host, redisPort: redis?.port, prefix: `${prefix}${framework}:${variant}:` }),
+        ),
+      );
       const servers = {};
-      for (const variant of variants) {
-        servers[variant] = await startServer({ framework, variant, redisHost: redis?.host, redisPort: redis?.port, prefix: `${prefix}${framework}:${variant}:` });
+      started.forEach((s, i) => {
+        if (s.status === 'fulfilled') servers[variants[i]] = s.value;
+      });
+      const failed = started.find((s) => s.status === 'rejected');
+      if (failed) {
+        for (const server of Object.values(servers)) await stopServer(server);
+        throw failed.reason;
       }
       try {
         for (const variant of variants) await hammer(servers[variant], variant, warmup);
