@@ -8,8 +8,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ApiKeys, generateCredential, Invitations, isStoreUnavailableError, ResetTokens } from '@tokenkit/core';
-import { RedisStore, recommendedClusterOptions } from '@tokenkit/redis';
-import { Cluster, type Redis } from 'ioredis';
+import { RedisStore } from '@tokenkit/redis';
+import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCluster, RedisServer } from '../helpers/redis-server.js';
 import { connectCluster, connectRedis, uniquePrefix } from './harness.js';
