@@ -17,6 +17,9 @@ export async function measureVerify(apiKeys, probes, opts) {
     const result = await apiKeys.verify(key);
     if (!result.valid) throw new Error(`probe key rejected: ${result.code}`);
   }
+  // Warm-up at every size: the first size must not be measured on colder JIT
+  // code than the later ones, or "flat" would be flattered.
+  for (let i = 0, n = opts.quick ? 1_000 : 10_000; i < n; i++) await one();
   // Latency: one call at a time, each timed on the wall clock (what a request waits).
   const samples = [];
   const count = opts.quick ? 2_000 : 20_000;
