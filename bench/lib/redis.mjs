@@ -72,6 +72,13 @@ export async function startPrivateRedis() {
     stderr += d;
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  // Never leave the server behind, even when this process dies on an uncaught error.
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
+  exited.then(() => process.off('exit', killOnExit));
   const up = await Promise.race([waitForPing('127.0.0.1', port, 10_000), exited.then(() => false)]);
   if (!up) {
     child.kill('SIGKILL');
