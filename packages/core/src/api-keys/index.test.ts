@@ -335,6 +335,25 @@ describe('ApiKeys', () => {
     });
   });
 
+  it('list: lastUsedAt is null until a key is used, then the time of use', async () => {
+    const { apiKeys, clock } = setup();
+    const first = await apiKeys.create({ ownerId: 'lu' });
+    clock.advance(1000);
+    const second = await apiKeys.create({ ownerId: 'lu' });
+    clock.advance(1000);
+    const third = await apiKeys.create({ ownerId: 'lu' });
+    expect((await apiKeys.list({ ownerId: 'lu' })).map((k) => k.lastUsedAt)).toEqual([null, null, null]);
+    clock.advance(5000);
+    await apiKeys.verify(second.key);
+    await new Promise((resolve) => setImmediate(resolve));
+    const listed = await apiKeys.list({ ownerId: 'lu' });
+    expect(listed.map((k) => [k.id, k.lastUsedAt])).toEqual([
+      [third.apiKey.id, null],
+      [second.apiKey.id, clock.now()],
+      [first.apiKey.id, null],
+    ]);
+  });
+
   it('list: the owner’s keys newest first, revoked ones included until retention ends', async () => {
     const { apiKeys, clock } = setup({ retention: '1d' });
     const a = await apiKeys.create({ ownerId: 'alice', name: 'a' });

@@ -203,7 +203,7 @@ export class ApiKeys {
     if (gone.length > 0) await this.pipeline.call(() => store.indexRemove(NS, ownerId, gone));
     return records
       .filter((r): r is ApiKeyRecord => r !== null)
-      .map(toApiKey)
+      .map((record) => toApiKey(record))
       .sort((a, b) => b.createdAt - a.createdAt);
   }
 
