@@ -128,6 +128,10 @@ async function main() {
     },
   ];
 
+  // Untimed warm-up of every variant first: process.cpuUsage() counts V8's
+  // background compiler threads too, so whichever group ran first would
+  // otherwise be billed for the JIT work of the whole process start.
+  for (const group of groups) await compare(group.variants, { rounds: 1, batchMs: opts.quick ? 10 : 50 });
   const python1 = measurePython(opts);
   const results = [];
   for (const group of groups) {
