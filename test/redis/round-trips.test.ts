@@ -80,7 +80,8 @@ describe('RedisStore round trips (MONITOR on a private server)', () => {
 
   it('after SCRIPT FLUSH (restart, failover) the next call falls back from EVALSHA to EVAL by itself', async () => {
     const apiKeys = new ApiKeys({ store: harness.store, secret: SECRET });
-    const { key } = await apiKeys.create({ ownerId: 'flush-owner' });
+    // Metered (remaining), so every verify runs the use script.
+    const { key } = await apiKeys.create({ ownerId: 'flush-owner', remaining: 100 });
     expect((await apiKeys.verify(key)).valid).toBe(true);
     expect(await server.command('SCRIPT', 'FLUSH')).toBe('OK');
     let valid = false;
@@ -90,6 +91,29 @@ describe('RedisStore round trips (MONITOR on a private server)', () => {
     expect(valid).toBe(true);
     expect(delta).toEqual({ evalsha: 1, eval: 1 });
     expect(await measure(() => apiKeys.verify(key))).toEqual({ evalsha: 1 });
+  });
+
+  it('an unmetered key (no remaining, no rate limit) is verified with one HGETALL after its first script run', async () => {
+    const apiKeys = new ApiKeys({ store: harness.store, secret: SECRET });
+    const { key, apiKey } = await apiKeys.create({ ownerId: 'plain-owner', scopes: ['read'] });
+    // The first verify runs the use script (and the coalesced lastUsedAt update) and learns the key is unmetered.
+    const first = await measure(() => apiKeys.verify(key));
+    expect(first.evalsha).toBeGreaterThanOrEqual(1);
+    expect(first.hgetall).toBeUndefined();
+    const hundred = await measure(async () => {
+      for (let i = 0; i < 100; i++) expect((await apiKeys.verify(key, { scopes: ['read'] })).valid).toBe(true);
+    });
+    expect(hundred).toEqual({ hgetall: 100 });
+    // Revocation is read from Redis on every call: the next verify sees it.
+    await apiKeys.revoke(apiKey.id);
+    let code = '';
+    expect(
+      await measure(async () => {
+        const result = await apiKeys.verify(key);
+        code = result.valid ? 'valid' : result.code;
+      }),
+    ).toEqual({ hgetall: 1 });
+    expect(code).toBe('REVOKED');
   });
 
   it('reports the round trips of every manager operation', async () => {

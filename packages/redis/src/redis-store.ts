@@ -15,6 +15,7 @@ import { guard } from './guard.js';
 import { KeyLayout } from './keys.js';
 import { ReplicaWaiter, type WaitForReplicasOptions } from './replicas.js';
 import { defineScripts, type Scripts } from './scripts/index.js';
+import { UnmeteredIds, checkUnmetered, isUnmetered } from './unmetered.js';
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -81,6 +82,8 @@ export class RedisStore implements Store {
   readonly timeout: number;
   private readonly client: Redis | Cluster;
   private readonly scripts: Scripts;
+  /** Records known to need no counting: verified with HGETALL instead of the use script. */
+  private readonly unmetered = new UnmeteredIds();
   /** Set when `waitForReplicas` is: runs confirmed writes on its own connection. */
   private readonly replicas: ReplicaWaiter | undefined;
 
@@ -126,6 +129,7 @@ export class RedisStore implements Store {
 
   async put(ns: string, record: StoredRecord, options: PutOptions): Promise<boolean> {
     const key = this.keys.record(ns, record.id);
+    this.unmetered.forget(key);
     const { pairs } = encodeFields(record);
     const written = await guard('put', this.timeout, () =>
       this.confirmed('put', isOne, key, options.ifAbsent ? '1' : '0', ttlArg(options.ttlMs), ...pairs),
@@ -145,6 +149,7 @@ export class RedisStore implements Store {
     options: { ttlMs?: number | null } = {},
   ): Promise<R | null> {
     const key = this.keys.record(ns, id);
+    if ('maxUses' in patch || 'rateLimit' in patch) this.unmetered.forget(key);
     const { pairs, dropped } = encodeFields(patch, 'id');
     const ttl = options.ttlMs === undefined ? '' : options.ttlMs === null ? 'persist' : ttlArg(options.ttlMs);
     return guard('update', this.timeout, async () => {
@@ -195,10 +200,19 @@ export class RedisStore implements Store {
     const replicas = this.replicas;
     const redemption = request.subject !== undefined;
     const confirm = replicas !== undefined && (redemption || replicas.verifications);
+    if (!redemption && this.unmetered.has(key)) {
+      const record = await guard('use', this.timeout, async () => decodeHash<R>(await this.client.hgetall(key)));
+      if (record === null || isUnmetered(record)) return checkUnmetered(record, request);
+      this.unmetered.forget(key);
+    }
     return guard('use', this.timeout, async () => {
       const reply = asArray(await (confirm ? replicas.run('use', args, redemption ? isOk : spentUse) : this.scripts.use(...args)));
       const status = String(reply[0]);
-      if (status === 'OK') return { ok: true, record: decodeFlat<R>(asArray(reply[1])) };
+      if (status === 'OK') {
+        const record = decodeFlat<R>(asArray(reply[1]));
+        if (!redemption && isUnmetered(record)) this.unmetered.add(key);
+        return { ok: true, record };
+      }
       if (status === 'RATE_LIMITED') return { ok: false, reason: 'RATE_LIMITED', retryAfterMs: Math.max(1, Number(reply[1])) };
       if (!USE_FAILURES.has(status)) throw new Error(`unexpected use reply ${JSON.stringify(status)}`);
       return { ok: false, reason: status as UseFailure };

@@ -1,0 +1,80 @@
+/**
+ * The HGETALL fast path for unmetered records (no maxUses, no rateLimit) must
+ * give exactly the results of the use script, and must never serve stale
+ * state: revocation, rotation and expiry made by ANOTHER store instance (as
+ * another app server would) are seen on the next call.
+ */
+import { ApiKeys, type StoredRecord } from '@tokenkit/core';
+import { RedisStore } from '@tokenkit/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHARED_REDIS_URL, connectRedis, storeHarness } from './harness.js';
+
+const SECRET = 'unmetered-secret-0123456789abcdefghijklm';
+let harness: ReturnType<typeof storeHarness>;
+let other: RedisStore;
+
+beforeAll(async () => {
+  harness = storeHarness(await connectRedis(SHARED_REDIS_URL));
+  // A second store on its own connection with the same prefix: "another app server".
+  other = new RedisStore({ client: await connectRedis(SHARED_REDIS_URL), prefix: harness.prefix });
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+async function warmed(apiKeys: ApiKeys, options: Parameters<ApiKeys['create']>[0]) {
+  const created = await apiKeys.create(options);
+  expect((await apiKeys.verify(created.key)).valid).toBe(true);
+  return created;
+}
+
+describe('RedisStore unmetered fast path', () => {
+  it('sees a revocation made by another server at once', async () => {
+    let now = Date.now();
+    const here = new ApiKeys({ store: harness.store, secret: SECRET, now: () => now });
+    const there = new ApiKeys({ store: other, secret: SECRET, now: () => now });
+    const { key, apiKey } = await warmed(here, { ownerId: 'u1', scopes: ['read', 'write'] });
+    expect((await here.verify(key, { scopes: ['read'] })).valid).toBe(true);
+    expect(await here.verify(key, { scopes: ['admin'] })).toEqual({ valid: false, code: 'INSUFFICIENT_SCOPE' });
+    await there.revoke(apiKey.id);
+    expect(await here.verify(key)).toEqual({ valid: false, code: 'REVOKED' });
+    now += 1;
+  });
+
+  it('sees a rotation (old key expiry) made by another server', async () => {
+    let now = Date.now();
+    const here = new ApiKeys({ store: harness.store, secret: SECRET, now: () => now });
+    const there = new ApiKeys({ store: other, secret: SECRET, now: () => now });
+    const { key, apiKey } = await warmed(here, { ownerId: 'u2' });
+    const rotated = await there.rotate(apiKey.id, { gracePeriod: '1m' });
+    expect(rotated).not.toBeNull();
+    expect((await here.verify(key)).valid).toBe(true);
+    now += 60_000;
+    expect(await here.verify(key)).toEqual({ valid: false, code: 'EXPIRED' });
+    expect((await here.verify(rotated!.key)).valid).toBe(true);
+  });
+
+  it('rejects a forged secret for a known id as NOT_FOUND (constant-time compare in Node)', async () => {
+    const here = new ApiKeys({ store: harness.store, secret: SECRET });
+    const stranger = new ApiKeys({ store: harness.store, secret: 'another-secret-0123456789abcdefghijklmno' });
+    const { key } = await warmed(here, { ownerId: 'u3' });
+    expect(await stranger.verify(key)).toEqual({ valid: false, code: 'NOT_FOUND' });
+    expect((await here.verify(key)).valid).toBe(true);
+  });
+
+  it('falls back to the script when a record it thought unmetered gains a counter', async () => {
+    const here = new ApiKeys({ store: harness.store, secret: SECRET });
+    const { key, apiKey } = await warmed(here, { ownerId: 'u4' });
+    // Another server (not this process) adds a usage cap directly in the store.
+    await other.update<StoredRecord>('key', apiKey.id, { maxUses: 2, uses: 1 });
+    expect((await here.verify(key)).valid).toBe(true);
+    expect(await here.verify(key)).toEqual({ valid: false, code: 'USAGE_EXCEEDED' });
+  });
+
+  it('a deleted record is NOT_FOUND', async () => {
+    const here = new ApiKeys({ store: harness.store, secret: SECRET });
+    const { key, apiKey } = await warmed(here, { ownerId: 'u5' });
+    await other.delete('key', apiKey.id);
+    expect(await here.verify(key)).toEqual({ valid: false, code: 'NOT_FOUND' });
+  });
+});
