@@ -271,5 +271,33 @@ describe('waitForReplicas: Cluster failover right after a consume', () => {
     // The promoted replica still holds these tokens, so each is usable exactly once in total.
     expect(second.safe.every((o) => o === 'ok')).toBe(true);
     await safe.close();
+    // The old master comes back as the new master's replica (until then that shard refuses every confirmed write).
+    await victim!.restart();
+    await until('the old master to rejoin as a replica', settled(replica));
   }, 90_000);
+  it('after a failover the confirming connection follows the slots to the new master (MOVED is retried, not failed)', async () => {
+    const client = await connectCluster(cluster.startupNodes);
+    clients.push(client);
+    const safe = new RedisStore({ client, prefix: uniquePrefix(), waitForReplicas: { replicas: 1, timeoutMs: 500 } });
+    const resets = new ResetTokens({ store: safe, secret: SECRET });
+    await resets.issue('u-warm'); // the confirming connection now has a slot map, about to go stale
+
+    // A graceful failover of a shard that still has its replica: the old master stays up and answers MOVED.
+    let promoted: RedisServer | undefined;
+    for (const master of await cluster.masters()) {
+      const nodes = await master.command('CLUSTER', 'NODES');
+      const id = nodes.split('\n').find((line) => line.includes('myself'))!.split(' ')[0]!;
+      const line = nodes.split('\n').find((l) => l.split(' ')[3] === id && !l.includes('fail'));
+      if (!line) continue;
+      promoted = cluster.nodes.find((n) => `${n.host}:${n.port}` === line.split(' ')[1]!.split('@')[0]);
+      break;
+    }
+    await promoted!.command('CLUSTER', 'FAILOVER');
+    await until('the manual failover', async () => (await promoted!.command('INFO', 'replication')).includes('role:master'));
+    await until('the old master to follow', settled(promoted!));
+
+    const issued = await Promise.all(Array.from({ length: 30 }, (_, i) => outcome(async () => ({ valid: (await resets.issue(`u-after-${i}`)).token.length > 0 }))));
+    expect(issued.filter((o) => o !== 'ok')).toEqual([]);
+    await safe.close();
+  }, 60_000);
 });

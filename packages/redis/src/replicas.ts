@@ -93,11 +93,21 @@ export class ReplicaWaiter {
   async run(name: keyof Scripts, keysAndArgs: readonly string[], changed: (reply: unknown) => boolean): Promise<unknown> {
     await this.connected();
     const source = SCRIPT_SOURCES[name];
-    let [script, wait] = await this.exec('evalsha', source.sha, source.keys, keysAndArgs);
-    // After SCRIPT FLUSH (a restart or failover opens a new connection, which starts with EVAL anyway)
-    // the whole pipeline is resent with the script text, so WAIT still follows the write.
-    if (script[0]?.message.includes('NOSCRIPT')) {
-      [script, wait] = await this.exec('eval', source.lua, source.keys, keysAndArgs);
+    const deadline = Date.now() + this.storeTimeout;
+    let script: Reply;
+    let wait: Reply;
+    for (let attempt = 1; ; attempt++) {
+      [script, wait] = await this.exec('evalsha', source.sha, source.keys, keysAndArgs);
+      // After SCRIPT FLUSH (a restart or failover opens a new connection, which starts with EVAL anyway)
+      // the whole pipeline is resent with the script text, so WAIT still follows the write.
+      if (script[0]?.message.includes('NOSCRIPT')) {
+        [script, wait] = await this.exec('eval', source.lua, source.keys, keysAndArgs);
+      }
+      // MOVED: after a failover or resharding the node no longer serves the slot, and ioredis does
+      // not redirect a pipeline holding a write. The script did not run there, so it is safe to
+      // refresh the slot map and send it to the new owner — while the caller is still waiting.
+      if (!script[0]?.message.startsWith('MOVED ') || attempt >= 3 || Date.now() > deadline - 50) break;
+      await this.refreshSlots(deadline);
     }
     if (script[0]) throw script[0];
     const reply = script[1];
@@ -144,6 +154,19 @@ export class ReplicaWaiter {
     await Promise.race([first, expired]);
     clearTimeout(timer);
     if (this.firstReady) throw new Error('the confirming connection is not ready');
+  }
+
+  /** Refreshes a Cluster's slot map (resolves by `deadline` at the latest). */
+  private refreshSlots(deadline: number): Promise<void> {
+    const connection = this.connection as Cluster;
+    if (typeof connection.refreshSlotsCache !== 'function') return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      connection.refreshSlotsCache(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private async exec(
