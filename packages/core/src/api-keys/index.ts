@@ -1,6 +1,6 @@
 import { type Duration, parseDuration } from '../duration.js';
-import { InvalidArgumentError, StoreUnavailableError, isStoreUnavailableError } from '../errors.js';
-import { CredentialPipeline, type ManagerOptions } from '../pipeline/credential-pipeline.js';
+import { InvalidArgumentError } from '../errors.js';
+import { CredentialPipeline, type ManagerOptions, toStoreUnavailable } from '../pipeline/credential-pipeline.js';
 import {
   checkDuration,
   checkMeta,
@@ -305,20 +305,6 @@ export class ApiKeys {
       this.lastUsedWritten.delete(id);
     });
   }
-}
-
-/**
- * The same mapping as `CredentialPipeline.call`, for the one call site that
- * awaits the store directly.
- *
- * @param err - what the store threw
- * @returns a `StoreUnavailableError` (the error itself when it already is one)
- */
-function toStoreUnavailable(err: unknown): StoreUnavailableError {
-  if (isStoreUnavailableError(err)) return err;
-  return new StoreUnavailableError(`store operation failed: ${err instanceof Error ? err.message : String(err)}`, {
-    cause: err,
-  });
 }
 
 /**

@@ -121,10 +121,20 @@ export class CredentialPipeline {
     try {
       return await operation();
     } catch (err) {
-      if (isStoreUnavailableError(err)) throw err;
-      throw new StoreUnavailableError(`store operation failed: ${err instanceof Error ? err.message : String(err)}`, {
-        cause: err,
-      });
+      throw toStoreUnavailable(err);
     }
   }
+}
+
+/**
+ * Fail closed: whatever a store throws becomes a `StoreUnavailableError`.
+ *
+ * @param err - what the store threw
+ * @returns a `StoreUnavailableError` (the error itself when it already is one)
+ */
+export function toStoreUnavailable(err: unknown): StoreUnavailableError {
+  if (isStoreUnavailableError(err)) return err;
+  return new StoreUnavailableError(`store operation failed: ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+  });
 }
