@@ -154,7 +154,14 @@ const traffic = {
     const pool = activeKeys(Date.now()).filter((k) => k.expiresAt === null);
     if (pool.length === 0) return;
     const k = pick(pool);
-    await verify(k.key, 'key.valid', k.id);
+    // keyRevoke leaves keys with verifications in flight alone: a revoke racing this request could
+    // legitimately turn its answer into a 401, which the ledger would count as a lost key.
+    k.verifying = (k.verifying ?? 0) + 1;
+    try {
+      await verify(k.key, 'key.valid', k.id);
+    } finally {
+      k.verifying--;
+    }
   },
   async verifyMalformed() {
     await verify(pick(['sk_short', 'not-a-key', `sk_${base62(47)}!`, `xx_${base62(48)}`]), 'key.invalid.malformed', '');
@@ -208,7 +215,7 @@ const traffic = {
     }
   },
   async keyRevoke() {
-    const pool = activeKeys(Date.now()).filter((k) => k.expiresAt === null);
+    const pool = activeKeys(Date.now()).filter((k) => k.expiresAt === null && !k.verifying);
     // Keep a healthy pool of valid keys.
     if (pool.length < 8) return;
     const k = pick(pool);
@@ -466,7 +473,7 @@ process.on('message', async (msg) => {
     sweeps.push(final);
     await inviteAudit();
     const items = {
-      keys: [...keys.values()].map(({ busy: _b, key: _k, ...rest }) => rest),
+      keys: [...keys.values()].map(({ busy: _b, key: _k, verifying: _v, ...rest }) => rest),
       resets: [...resets.values()].map(({ busy: _b, token: _t, ...rest }) => rest),
       invites: [...invites.values()].map(({ busy: _b, code: _c, users, ...rest }) => ({
         ...rest,

@@ -1,6 +1,6 @@
 // `pnpm soak` — fault and load soak (SPEC §5, issue 7).
 //
-//   node test/soak/run.mjs            short run (≈ 2.5 min, for CI): both phases, one round of each fault
+//   node test/soak/run.mjs            short run (≈ 2 min, for CI): both phases, one round of each fault
 //   node test/soak/run.mjs --long     ≈ 15 min: more fault rounds; writes test/soak/RESULTS.md
 //   --only=single | --only=cluster    one phase
 //
@@ -50,7 +50,7 @@ const log = (...parts) => console.log(`[soak ${new Date().toISOString().slice(11
 
 /** Fault rounds and pauses. Short: one round of each fault; long: rounds until the phase's budget is used. */
 const PLAN = LONG
-  ? { warmupMs: 10_000, gapMs: 15_000, single: { phaseMs: 6 * 60_000 }, cluster: { phaseMs: 7 * 60_000 } }
+  ? { warmupMs: 10_000, gapMs: 15_000, single: { phaseMs: 7.5 * 60_000 }, cluster: { phaseMs: 8.5 * 60_000 } }
   : { warmupMs: 8_000, gapMs: 8_000, single: { phaseMs: 0 }, cluster: { phaseMs: 0 } };
 
 const runId = new Date().toISOString().replace(/[:.]/g, '-');
@@ -398,6 +398,16 @@ function trafficTable(result) {
   return lines.join('\n');
 }
 
+/** "5 × SIGSTOP 3 s, 5 × SIGKILL + restart after 5 s, …" */
+function faultList(timeline) {
+  const counts = new Map();
+  for (const e of timeline) {
+    const kind = e.label.replace(/ #\d+$/, '');
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts.entries()].map(([kind, n]) => `${n} × ${kind}`).join(', ');
+}
+
 function redisVersion() {
   const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   return /v=(\S+)/.exec(r.stdout ?? '')?.[1] ?? 'unknown';
@@ -420,7 +430,7 @@ function resultsMarkdown(results, startedAt, loadBefore) {
     out.push(
       `## ${result.mode === 'single' ? 'Single redis-server (appendonly yes, appendfsync always)' : 'Redis Cluster, 3 masters + 3 replicas (cluster-node-timeout 2000 ms)'}`,
       '',
-      `${result.stats.requests.toLocaleString('en-US')} requests in ${result.stats.seconds.toFixed(0)} s of load; faults: ${result.stats.timeline.map((e) => e.label).join(', ')}.`,
+      `${result.stats.requests.toLocaleString('en-US')} requests in ${result.stats.seconds.toFixed(0)} s of load; faults: ${faultList(result.stats.timeline)}.`,
       '',
       table(result),
       '',

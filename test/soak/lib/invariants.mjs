@@ -159,10 +159,18 @@ export function evaluate(phase) {
   const sweepLine = (s) =>
     `${s.label}: ${fmt(s.checked)} checked, ${s.lost.length} lost, ${s.resurrected.length} resurrected, ${s.unreachable.length} unreachable`;
   const sweepBad = (s) => s.lost.length + s.resurrected.length + s.unreachable.length;
+  const total = (key) => restartSweeps.reduce((n, s) => n + (key === 'checked' ? s.checked : s[key].length), 0);
   add(
     phase.mode === 'single' ? 'issued before the Redis kill works after the restart' : 'issued before the master kill works after the failover',
     restartSweeps.length > 0 && restartSweeps.every((s) => s.checked > 0 && sweepBad(s) === 0),
-    restartSweeps.map(sweepLine).join('; ') || 'no sweep ran',
+    restartSweeps.length === 0
+      ? 'no sweep ran'
+      : `${restartSweeps.length} sweep(s), ${fmt(total('checked'))} checks of keys, revoked keys, reset tokens and invitations ` +
+          `(${restartSweeps.map((s) => fmt(s.checked)).join(' + ')}): ${total('lost')} lost, ${total('resurrected')} resurrected, ${total('unreachable')} unreachable` +
+          restartSweeps
+            .filter((s) => sweepBad(s) > 0)
+            .map((s) => `; ${s.label}: ${[...s.lost, ...s.resurrected, ...s.unreachable].slice(0, 5).join(', ')}`)
+            .join(''),
   );
   const usesLost = invites.filter((i) => i.serverUses != null && i.serverUses < i.successes);
   const unaudited = invites.filter((i) => i.serverUses == null);
@@ -190,17 +198,25 @@ export function evaluate(phase) {
     const w = recoveryLatency(writes.filter(scope), e.recoveredAt, until, { success: (r) => r.status === 201, threshold: 0.9, windowMs: 3000, minCount: 3 });
     recoveries.push({ label: e.label, verify: v, write: w, verifyFrom: verifyAt - e.start, writeFrom: e.recoveredAt - e.start });
   });
-  const worst = (key) => recoveries.reduce((m, r) => (r[key] === null ? Number.POSITIVE_INFINITY : Math.max(m, r[key])), 0);
+  const worst = (list, key) => list.reduce((m, r) => (r[key] === null ? Number.POSITIVE_INFINITY : Math.max(m, r[key])), 0);
+  const show = (ms) => (ms === Number.POSITIVE_INFINITY ? 'never' : seconds(ms));
+  // One line per kind of fault (the labels without their round number), worst case of its rounds.
+  const kinds = [...new Set(recoveries.map((r) => r.label.replace(/ #\d+$/, '')))];
   add(
     'success rate back to normal ≤ 10 s after recovery',
-    recoveries.length > 0 && worst('verify') <= RECOVERY_LIMIT_MS && worst('write') <= RECOVERY_LIMIT_MS,
-    recoveries
-      .map(
-        (r) =>
-          `${r.label}: verify ${r.verify === null ? 'never' : seconds(r.verify)} after fault +${seconds(r.verifyFrom)}, ` +
-          `issue ${r.write === null ? 'never' : seconds(r.write)} after fault +${seconds(r.writeFrom)}`,
-      )
-      .join('; '),
+    recoveries.length > 0 && worst(recoveries, 'verify') <= RECOVERY_LIMIT_MS && worst(recoveries, 'write') <= RECOVERY_LIMIT_MS,
+    'worst of each kind of fault (≥ 95% of verifications / ≥ 90% of issues succeed in a 2 s / 3 s window), counted from when ' +
+      'Redis could answer / the topology was whole again: ' +
+      kinds
+        .map((kind) => {
+          const rs = recoveries.filter((r) => r.label.replace(/ #\d+$/, '') === kind);
+          const from = (key) => seconds(Math.max(...rs.map((r) => r[key])));
+          return (
+            `${kind}${rs.length > 1 ? ` ×${rs.length}` : ''}: verify ${show(worst(rs, 'verify'))} (from fault +≤${from('verifyFrom')}), ` +
+            `issue ${show(worst(rs, 'write'))} (from fault +≤${from('writeFrom')})`
+          );
+        })
+        .join('; '),
   );
 
   // 8: app servers.
