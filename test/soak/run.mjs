@@ -287,7 +287,8 @@ async function phase(mode, helper) {
         log(
           `crash${tag}: SIGKILL master :${victim.port} (${probeMode} probe, ${prepared} credentials on it), replica promoted after ${promotedAt - start} ms, ` +
             `old master back as replica and synced after ${recoveredAt - start} ms; probe: without WAIT ${s.plain.doubles}/${s.plain.acknowledged} used twice, ` +
-            `with WAIT ${s.safe.doubles}/${s.safe.acknowledged} (first attempts ${JSON.stringify(s.safe.firsts)})`,
+            `with WAIT ${s.safe.doubles}/${s.safe.acknowledged}; first attempts without WAIT ${JSON.stringify(s.plain.firsts)}, ` +
+            `with ${JSON.stringify(s.safe.firsts)}; store errors ${JSON.stringify(s.unavailable)}`,
         );
         const swept = await loadgen.sweep(`after failover${tag}`, start);
         log(`  sweep: ${swept.checked} issued before the kill checked: ${swept.ok} ok, ${swept.lost.length} lost, ${swept.resurrected.length} resurrected, ${swept.unreachable.length} unreachable`);

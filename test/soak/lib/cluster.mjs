@@ -110,9 +110,12 @@ async function settled(cluster) {
  */
 export async function waitPromoted(node, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
+  let replicaUntil = Date.now();
   for (;;) {
     const sent = Date.now();
-    if (await isMaster(node)) return { promotedAt: Date.now(), replicaUntil: sent };
+    if (await isMaster(node)) return { promotedAt: Date.now(), replicaUntil };
+    // It was still a replica when it handled this poll, which it did after `sent`.
+    replicaUntil = sent;
     if (Date.now() > deadline) throw new Error(`replica ${node.port} was not promoted within ${timeoutMs} ms`);
     await sleep(50);
   }

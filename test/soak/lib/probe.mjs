@@ -19,13 +19,18 @@ import { RedisStore, recommendedClusterOptions } from '../../../packages/redis/d
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Why store calls failed, by message (numbers stripped), for the summary. */
+const reasons = new Map();
+
 /** @returns {Promise<'ok'|'rejected'|'unavailable'>} */
 async function outcome(run) {
   try {
     return (await run()).valid ? 'ok' : 'rejected';
   } catch (err) {
-    if (isStoreUnavailableError(err)) return 'unavailable';
-    throw err;
+    if (!isStoreUnavailableError(err)) throw err;
+    const reason = err.message.replace(/\d+/g, 'N');
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    return 'unavailable';
   }
 }
 
@@ -95,11 +100,16 @@ export class ReplicationProbe {
     if (mode === 'widened') {
       await replica.pause();
       await victim.command('CLIENT', 'KILL', 'TYPE', 'replica');
-      await Promise.all(
-        this.items.map(async (item) => {
-          item.first = await this.use(item.via, item, 'probe-first');
-        }),
-      );
+      // One store after the other, so neither's timing depends on the other's.
+      for (const via of ['plain', 'safe']) {
+        await Promise.all(
+          this.items
+            .filter((item) => item.via === via)
+            .map(async (item) => {
+              item.first = await this.use(via, item, 'probe-first');
+            }),
+        );
+      }
       await victim.kill('SIGKILL');
       const killedAt = Date.now();
       await replica.resume();
@@ -137,7 +147,8 @@ export class ReplicationProbe {
 
   /** @returns per store: credentials, acknowledged first uses, double uses, first-attempt outcomes */
   summary() {
-    const out = {};
+    const out = { unavailable: Object.fromEntries(reasons) };
+    reasons.clear();
     for (const via of ['plain', 'safe']) {
       const items = this.items.filter((i) => i.via === via);
       const firsts = {};
