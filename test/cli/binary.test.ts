@@ -4,37 +4,18 @@
  * CI builds before testing; locally `beforeAll` builds what is missing or stale.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, ensureBuilt } from '../helpers/built-packages.js';
 import { closedPort, listKeys, redisSandbox } from './helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'packages/cli/dist/cli.js');
 const sandbox = redisSandbox();
 // A clean environment: nothing from the developer's shell (a stray REDIS_URL) may leak in.
 const BASE_ENV = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function build(filter: string): void {
-  const r = spawnSync('pnpm', ['--filter', filter, 'run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`pnpm --filter ${filter} build failed:\n${r.stdout}\n${r.stderr}`);
-}
-
-beforeAll(() => {
-  const depsMissing = ['core', 'redis'].some((p) => !existsSync(join(ROOT, `packages/${p}/dist/index.js`)));
-  if (depsMissing) build('tokenkit...');
-  else if (!existsSync(BIN) || statSync(BIN).mtimeMs < newestMtime(join(ROOT, 'packages/cli/src'))) build('tokenkit');
-}, 180_000);
+beforeAll(() => ensureBuilt(['core', 'redis', 'cli']), 180_000);
 
 afterAll(async () => {
   await sandbox.cleanup();

@@ -7,18 +7,16 @@
  * (`packages/*\/dist`); CI runs `pnpm build` before `pnpm test`, and this
  * file rebuilds core and redis when their dist is missing or older than src.
  */
-import { execFileSync, fork } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ApiKeys, Invitations, ResetTokens } from '@tokenkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/built-packages.js';
 import { connectRedis, SHARED_REDIS_URL, storeHarness } from './harness.js';
 
 const WORKERS = 4;
 const OPS = 250;
 const SECRET = 'race-secret-0123456789abcdefghijklmnopqrs';
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const workerPath = fileURLToPath(new URL('./workers/race-worker.mjs', import.meta.url));
 
 interface Tally {
@@ -30,28 +28,6 @@ interface WorkerResults {
   reset: Tally;
   invite: Tally;
   apiKey: Tally;
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuilt(): void {
-  const stale = ['core', 'redis'].some((pkg) => {
-    const dist = join(root, 'packages', pkg, 'dist', 'index.js');
-    return !existsSync(dist) || statSync(dist).mtimeMs < newestMtime(join(root, 'packages', pkg, 'src'));
-  });
-  if (stale) {
-    execFileSync('pnpm', ['--filter', '@tokenkit/core', '--filter', '@tokenkit/redis', 'run', 'build'], {
-      cwd: root,
-      stdio: 'ignore',
-    });
-  }
 }
 
 function runWorkers(config: Record<string, unknown>): Promise<WorkerResults[]> {
@@ -84,7 +60,7 @@ function runWorkers(config: Record<string, unknown>): Promise<WorkerResults[]> {
 
 let harness: ReturnType<typeof storeHarness>;
 beforeAll(async () => {
-  ensureBuilt();
+  ensureBuilt(['core', 'redis']);
   harness = storeHarness(await connectRedis(SHARED_REDIS_URL));
 }, 120_000);
 afterAll(async () => {
