@@ -87,7 +87,8 @@ export function createApiKeyAuthFlow(options: ApiKeyAuthOptions): (request: Http
       if (optional) return ANONYMOUS;
       return reply(401, 'MISSING_CREDENTIAL', 'Send an API key: Authorization: Bearer <key>.', { 'www-authenticate': challenge });
     }
-    if (throttle) {
+    // The IP is read only when some client is blocked: on the valid-key path it costs nothing.
+    if (throttle?.anyBlocked) {
       const blocked = throttle.blockedMs(request.ip);
       if (blocked > 0) return tooManyAttempts(blocked);
     }

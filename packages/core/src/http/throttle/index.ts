@@ -67,6 +67,11 @@ export class WindowThrottle {
     if (this.windowMs < 1) throw new ConfigError(`${ns}: throttle.window must be at least 1ms`);
   }
 
+  /** True while some client is blocked; lets callers skip reading the client IP (Express's `req.ip` getter is not free). */
+  get anyBlocked(): boolean {
+    return this.blocked.size > 0;
+  }
+
   /**
    * Synchronous, store-free check of the in-process block list.
    *
