@@ -5,6 +5,7 @@
 // B C … A …) and compared by their medians, so drifts in machine load hit
 // every variant alike.
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from '../lib/args.mjs';
 import { fmt, printTable, runSection } from '../lib/output.mjs';
@@ -15,6 +16,8 @@ import { median } from '../lib/timing.mjs';
 const opts = parseArgs(process.argv.slice(2));
 const FRAMEWORKS = ['express4', 'express5', 'koa2', 'koa3'];
 const CONNECTIONS = 50;
+/** USER_HZ of /proc/<pid>/stat times: 100 on every Linux build Node supports (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100;
 const NOTE =
   'Server and load generator (autocannon, -c 50) run on the same machine and share its cores (2 on the reference machine), on loopback.';
 
@@ -102,12 +105,14 @@ async function main() {
           }))
         : [{ method: 'GET', path: '/hello', headers }];
     const before = admin ? await commandStats(admin) : undefined;
+    const cpuBefore = serverCpuSeconds(server.pid);
     const result = await autocannon({
       url: `http://127.0.0.1:${server.port}`,
       connections: CONNECTIONS,
       duration: seconds,
       requests,
     });
+    const cpuAfter = serverCpuSeconds(server.pid);
     const after = admin ? await commandStats(admin) : undefined;
     const responses = result['2xx'] + result.non2xx;
     const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, Number(v.count)]));
@@ -124,6 +129,8 @@ async function main() {
       timeouts: result.timeouts,
       statusCodes,
       redisCommands: before && after ? statsDelta(before, after) : undefined,
+      serverCpuUsPerRequest:
+        cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) * 1e6) / (result.requests.sent ?? responses) : undefined,
     };
   }
 
@@ -168,6 +175,7 @@ async function main() {
             p50Ms: median(s.map((x) => x.p50Ms)),
             p99Ms: median(s.map((x) => x.p99Ms)),
             rounds: s.map((x) => Math.round(x.reqPerSec)),
+            serverCpuUsPerRequest: s.every((x) => x.serverCpuUsPerRequest !== undefined) ? median(s.map((x) => x.serverCpuUsPerRequest)) : undefined,
             statusCodes: sumCodes(s),
             redisCommandsPerRequest: commandsPerRequest(commands, s),
           });
@@ -208,6 +216,11 @@ async function main() {
       redisVsRawGet: withRedis ? get('redis').reqPerSec / get('rawget').reqPerSec : undefined,
       redisVsRawGetPaired: withRedis ? pairs('redis', 'rawget') : undefined,
       redisVsBare: withRedis ? get('redis').reqPerSec / get('bare').reqPerSec : undefined,
+      // The server's own CPU per request (from /proc): bare ÷ guarded is the
+      // throughput ratio the server would reach with a core to itself — free
+      // of the load generator's share of the same cores.
+      memoryVsBareCpu: cpuRatio(get('bare'), get('memory')),
+      redisVsRawGetCpu: withRedis ? cpuRatio(get('rawget'), get('redis')) : undefined,
       redisCommandsPerVerification: withRedis ? get('redis').redisCommandsPerRequest : undefined,
       rawGetCommandsPerRequest: withRedis ? get('rawget').redisCommandsPerRequest : undefined,
     };
@@ -215,11 +228,12 @@ async function main() {
 
   console.log();
   printTable(
-    ['framework', 'variant', 'req/s (median)', 'p50 ms', 'p99 ms', 'per round', 'status codes'],
+    ['framework', 'variant', 'req/s (median)', 'server CPU µs/req', 'p50 ms', 'p99 ms', 'per round', 'status codes'],
     scenarios.map((s) => [
       s.framework,
       s.variant,
       fmt(s.reqPerSec),
+      s.serverCpuUsPerRequest === undefined ? 'n/a' : fmt(s.serverCpuUsPerRequest, 1),
       fmt(s.p50Ms, 1),
       fmt(s.p99Ms, 1),
       s.rounds.map((r) => fmt(r)).join(' '),
@@ -230,14 +244,16 @@ async function main() {
   );
   console.log();
   printTable(
-    ['framework', 'memory/bare', '10% invalid/bare', 'redis/raw GET', 'scripts/verify', 'redis commands/verify', 'redis µs/verify'],
+    ['framework', 'memory/bare', 'by CPU', '10% invalid/bare', 'redis/raw GET', 'by CPU', 'scripts/verify', 'redis commands/verify', 'redis µs/verify'],
     ratios.map((r) => {
       const c = r.redisCommandsPerVerification;
       return [
         r.framework,
         pct(r.memoryVsBare),
+        pct(r.memoryVsBareCpu),
         pct(r.invalid10VsBare),
         pct(r.redisVsRawGet),
+        pct(r.redisVsRawGetCpu),
         c ? fmt(c.scripts, 3) : 'n/a',
         c
           ? Object.entries(c.byCommand)
@@ -263,6 +279,31 @@ async function main() {
     scenarios,
     ratios,
   };
+}
+
+/**
+ * Server CPU seconds (user + system) of a process so far, from /proc (Linux).
+ * @param {number | undefined} pid
+ * @returns {number | undefined} undefined where /proc is not available
+ */
+function serverCpuSeconds(pid) {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * @param {{serverCpuUsPerRequest?: number} | undefined} baseline
+ * @param {{serverCpuUsPerRequest?: number} | undefined} guarded
+ */
+function cpuRatio(baseline, guarded) {
+  const a = baseline?.serverCpuUsPerRequest;
+  const b = guarded?.serverCpuUsPerRequest;
+  return a && b ? a / b : undefined;
 }
 
 /** @param {number | undefined} x */

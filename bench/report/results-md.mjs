@@ -79,6 +79,9 @@ export function resultsMarkdown(run) {
     '- **guarded ÷ bare**: requests per second of the route behind `apiKeyAuth` (every request carrying a valid key, all ' +
       'answered 200) divided by the same route without the guard, same framework, same request bytes. 100% = the guard is free; ' +
       '95% = it costs 5% of the throughput.',
+    '- **… by server CPU**: the same comparison from the app process\'s own CPU time per request (user + system from ' +
+      '`/proc/<pid>/stat`, divided by requests sent): bare CPU ÷ guarded CPU. It is the throughput ratio the server would ' +
+      'reach with a core to itself, free of the load generator\'s share of the same two cores, and moves less from run to run.',
     '- **10% invalid ÷ bare**: as above, but every tenth request carries a well-formed key no store holds (401 after the full ' +
       'lookup and a throttle count; the throttle limit is raised so the counting runs but never blocks).',
     '- **guarded-Redis ÷ raw GET**: the route behind `apiKeyAuth` on a RedisStore divided by the same route doing one plain ' +
@@ -101,12 +104,14 @@ export function resultsMarkdown(run) {
       );
       push(
         table(
-          ['framework', 'guarded ÷ bare', '10% invalid ÷ bare', 'guarded-Redis ÷ raw GET', 'per-round guarded ÷ bare (median)', 'Redis commands per request (top level)', 'redis-server µs per request (guarded / raw GET)'],
+          ['framework', 'guarded ÷ bare', 'guarded ÷ bare by server CPU', '10% invalid ÷ bare', 'guarded-Redis ÷ raw GET', 'guarded-Redis ÷ raw GET by server CPU', 'per-round guarded ÷ bare (median)', 'Redis commands per request (top level)', 'redis-server µs per request (guarded / raw GET)'],
           s.http.ratios.map((r) => [
             r.framework,
             pct(r.memoryVsBare),
+            pct(r.memoryVsBareCpu),
             pct(r.invalid10VsBare),
             pct(r.redisVsRawGet),
+            pct(r.redisVsRawGetCpu),
             pct(r.memoryVsBarePaired),
             r.redisCommandsPerVerification ? fmt(r.redisCommandsPerVerification.topLevel ?? r.redisCommandsPerVerification.scripts, 3) : 'n/a',
             r.redisCommandsPerVerification
@@ -116,11 +121,12 @@ export function resultsMarkdown(run) {
         ),
         '',
         table(
-          ['framework', 'variant', 'req/s (median)', 'p50 latency', 'p99 latency', 'req/s per round', 'responses by status'],
+          ['framework', 'variant', 'req/s (median)', 'server CPU per request', 'p50 latency', 'p99 latency', 'req/s per round', 'responses by status'],
           s.http.scenarios.map((x) => [
             x.framework,
             x.variant,
             fmt(x.reqPerSec),
+            x.serverCpuUsPerRequest === undefined ? 'n/a' : `${fmt(x.serverCpuUsPerRequest, 1)} µs`,
             `${fmt(x.p50Ms, 1)} ms`,
             `${fmt(x.p99Ms, 1)} ms`,
             x.rounds.map((r) => fmt(r)).join(' · '),

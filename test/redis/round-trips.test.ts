@@ -6,6 +6,7 @@
  * another connection delimit each measurement.
  */
 import { ApiKeys, Invitations, ResetTokens } from '@tokenkit/core';
+import { RedisStore } from '@tokenkit/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisMonitor, RedisServer } from '../helpers/redis-server.js';
 import { connectRedis, storeHarness } from './harness.js';
@@ -93,7 +94,7 @@ describe('RedisStore round trips (MONITOR on a private server)', () => {
     expect(await measure(() => apiKeys.verify(key))).toEqual({ evalsha: 1 });
   });
 
-  it('an unmetered key (no remaining, no rate limit) is verified with one HGETALL after its first script run', async () => {
+  it('an unmetered key (no remaining, no rate limit) is verified with one HGET of its version after its first script run', async () => {
     const apiKeys = new ApiKeys({ store: harness.store, secret: SECRET });
     const { key, apiKey } = await apiKeys.create({ ownerId: 'plain-owner', scopes: ['read'] });
     // The first verify runs the use script (and the coalesced lastUsedAt update) and learns the key is unmetered.
@@ -103,7 +104,7 @@ describe('RedisStore round trips (MONITOR on a private server)', () => {
     const hundred = await measure(async () => {
       for (let i = 0; i < 100; i++) expect((await apiKeys.verify(key, { scopes: ['read'] })).valid).toBe(true);
     });
-    expect(hundred).toEqual({ hgetall: 100 });
+    expect(hundred).toEqual({ hget: 100 });
     // Revocation is read from Redis on every call: the next verify sees it.
     await apiKeys.revoke(apiKey.id);
     let code = '';
@@ -112,8 +113,33 @@ describe('RedisStore round trips (MONITOR on a private server)', () => {
         const result = await apiKeys.verify(key);
         code = result.valid ? 'valid' : result.code;
       }),
-    ).toEqual({ hgetall: 1 });
+    ).toEqual({ hget: 1 });
     expect(code).toBe('REVOKED');
+  });
+
+  it('a change by another server costs the next verification one extra round trip, once; recordCache: 0 always runs the script', async () => {
+    const apiKeys = new ApiKeys({ store: harness.store, secret: SECRET });
+    const { key, apiKey } = await apiKeys.create({ ownerId: 'changed-owner' });
+    await apiKeys.verify(key);
+    expect(await measure(() => apiKeys.verify(key))).toEqual({ hget: 1 });
+    // Another server (its own store) revokes: this store's cached version is now stale.
+    const other = new ApiKeys({ store: new RedisStore({ client: harness.client, prefix: harness.prefix }), secret: SECRET });
+    await other.revoke(apiKey.id);
+    let code = '';
+    expect(
+      await measure(async () => {
+        const result = await apiKeys.verify(key);
+        code = result.valid ? 'valid' : result.code;
+      }),
+    ).toEqual({ hget: 1, evalsha: 1 });
+    expect(code).toBe('REVOKED');
+    // A rejected key is not cached (the script's rejection carries no record): one script call each time.
+    expect(await measure(() => apiKeys.verify(key))).toEqual({ evalsha: 1 });
+
+    const uncached = new ApiKeys({ store: new RedisStore({ client: harness.client, prefix: harness.prefix, recordCache: 0 }), secret: SECRET });
+    const fresh = await uncached.create({ ownerId: 'uncached-owner' });
+    await uncached.verify(fresh.key);
+    expect(await measure(() => uncached.verify(fresh.key))).toEqual({ evalsha: 1 });
   });
 
   it('reports the round trips of every manager operation', async () => {

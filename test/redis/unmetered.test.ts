@@ -1,7 +1,7 @@
 /**
- * The HGETALL fast path for unmetered records (no maxUses, no rateLimit) must
- * give exactly the results of the use script, and must never serve stale
- * state: revocation, rotation and expiry made by ANOTHER store instance (as
+ * The cached fast path for unmetered records (no maxUses, no rateLimit: one
+ * HGET of the record's version) must give exactly the results of the use
+ * script, and must never serve stale state: revocation, rotation and expiry made by ANOTHER store instance (as
  * another app server would) are seen on the next call.
  */
 import { ApiKeys, type StoredRecord } from '@tokenkit/core';
@@ -76,5 +76,39 @@ describe('RedisStore unmetered fast path', () => {
     const { key, apiKey } = await warmed(here, { ownerId: 'u5' });
     await other.delete('key', apiKey.id);
     expect(await here.verify(key)).toEqual({ valid: false, code: 'NOT_FOUND' });
+  });
+  it('a record overwritten by another server (same id, new hash) is never verified from the old copy', async () => {
+    const now = Date.now();
+    const request = (hash: string) => ({ hashes: [hash], now });
+    const record = { id: 'overwrite1', hash: 'v1$old', expiresAt: null, revokedAt: null, maxUses: null, rateLimit: null, uses: 0 };
+    await harness.store.put('key', record, { ttlMs: null });
+    expect(await harness.store.use('key', 'overwrite1', request('v1$old'))).toMatchObject({ ok: true });
+    expect(await harness.store.use('key', 'overwrite1', request('v1$old'))).toMatchObject({ ok: true });
+    await other.put('key', { ...record, hash: 'v1$new' }, { ttlMs: null });
+    expect(await harness.store.use('key', 'overwrite1', request('v1$old'))).toEqual({ ok: false, reason: 'NOT_FOUND' });
+    expect(await harness.store.use('key', 'overwrite1', request('v1$new'))).toMatchObject({ ok: true, record: { hash: 'v1$new' } });
+  });
+
+  it('a counted redemption by another server replaces the cached copy (usedBy and uses come back current)', async () => {
+    const now = Date.now();
+    const record = { id: 'redeem1', hash: 'v1$h', expiresAt: null, revokedAt: null, maxUses: null, rateLimit: null, uses: 0, usedBy: [] };
+    await harness.store.put('inv', record, { ttlMs: null });
+    expect(await harness.store.use('inv', 'redeem1', { hashes: ['v1$h'], now })).toMatchObject({ ok: true, record: { uses: 0 } });
+    expect(await other.use('inv', 'redeem1', { hashes: ['v1$h'], now, subject: 'user-a' })).toMatchObject({ ok: true });
+    expect(await harness.store.use('inv', 'redeem1', { hashes: ['v1$h'], now })).toMatchObject({
+      ok: true,
+      record: { uses: 1, usedBy: ['user-a'] },
+    });
+  });
+
+  it('the version field never leaks into records, and a record property of that name is not stored', async () => {
+    const record = { id: 'leak1', hash: 'v1$h', ':v': 'forged', expiresAt: null, revokedAt: null, maxUses: null, rateLimit: null };
+    await harness.store.put('key', record, { ttlMs: null });
+    const read = await harness.store.get<Record<string, unknown>>('key', 'leak1');
+    expect(read).not.toHaveProperty(':v');
+    const used = await harness.store.use('key', 'leak1', { hashes: ['v1$h'], now: Date.now() });
+    expect(used.ok && Object.keys(used.record)).not.toContain(':v');
+    const updated = await harness.store.update<Record<string, unknown>>('key', 'leak1', { revokedAt: 1 });
+    expect(updated).not.toHaveProperty(':v');
   });
 });

@@ -152,4 +152,16 @@ describe('events', () => {
       'invite.redeemed',
     ]);
   });
+  it('a diagnostics_channel subscriber alone (no onEvent) still receives apikey.verified', async () => {
+    const store = new MemoryStore({ sweepIntervalMs: 0 });
+    const apiKeys = new ApiKeys({ store, secret: TEST_SECRET });
+    const { key, apiKey } = await apiKeys.create({ ownerId: 'owner-2' });
+    published = [];
+    expect((await apiKeys.verify(key)).valid).toBe(true);
+    expect(published).toEqual([expect.objectContaining({ type: 'apikey.verified', id: apiKey.id, subject: 'owner-2' })]);
+    diagnosticsChannel.unsubscribe(EVENT_CHANNEL, onPublish);
+    expect((await apiKeys.verify(key)).valid).toBe(true);
+    expect(published).toHaveLength(1);
+    diagnosticsChannel.subscribe(EVENT_CHANNEL, onPublish);
+  });
 });

@@ -35,6 +35,13 @@ export const EVENT_CHANNEL = 'tokenkit:event';
 
 const channel = diagnosticsChannel.channel(EVENT_CHANNEL);
 
+/**
+ * @returns true while something subscribes to the `tokenkit:event` diagnostics channel
+ */
+export function eventChannelObserved(): boolean {
+  return channel.hasSubscribers;
+}
+
 /** Callback that receives events; exceptions it throws are swallowed. */
 export type EventListener = (event: TokenkitEvent) => void;
 

@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  tokenUrlsafe,
   type ConsumeResult,
   type PutOptions,
   type Store,
@@ -10,12 +11,12 @@ import {
   type WindowCount,
 } from '@tokenkit/core';
 import type { Cluster, Redis } from 'ioredis';
-import { decodeFlat, decodeHash, encodeFields } from './codec.js';
-import { guard } from './guard.js';
+import { VERSION_FIELD, decodeFlat, decodeHash, encodeFields, versionOf } from './codec.js';
+import { Deadlines } from './guard.js';
 import { KeyLayout } from './keys.js';
 import { ReplicaWaiter, type WaitForReplicasOptions } from './replicas.js';
 import { defineScripts, type Scripts } from './scripts/index.js';
-import { UnmeteredIds, checkUnmetered, isUnmetered } from './unmetered.js';
+import { VerifiedRecords, checkUnmetered } from './unmetered.js';
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -42,6 +43,15 @@ export interface RedisStoreOptions {
    * The store then owns a second connection: call `store.close()` on shutdown.
    */
   waitForReplicas?: WaitForReplicasOptions;
+  /**
+   * How many unmetered records (no `remaining`, no rate limit) this store keeps
+   * decoded in memory, each with its version, so that verifying one is a
+   * single `HGET` of the version instead of a script (default 10 000, ~1 KB
+   * each; 0 turns the cache off). Never stale: every change to a record
+   * replaces its version, and a verification whose version differs reads the
+   * record again.
+   */
+  recordCache?: number;
 }
 
 const USE_FAILURES: ReadonlySet<string> = new Set<UseFailure>([
@@ -82,8 +92,12 @@ export class RedisStore implements Store {
   readonly timeout: number;
   private readonly client: Redis | Cluster;
   private readonly scripts: Scripts;
-  /** Records known to need no counting: verified with HGETALL instead of the use script. */
-  private readonly unmetered = new UnmeteredIds();
+  /** Unmetered records with their versions: verified with one HGET instead of the use script. */
+  private readonly verified: VerifiedRecords;
+  private readonly deadlines: Deadlines;
+  /** Versions are `<random per store><counter>`: unique across stores and processes without a round trip. */
+  private readonly versionPrefix = tokenUrlsafe(9);
+  private versionCounter = 0;
   /** Set when `waitForReplicas` is: runs confirmed writes on its own connection. */
   private readonly replicas: ReplicaWaiter | undefined;
 
@@ -113,6 +127,12 @@ export class RedisStore implements Store {
     this.client = client;
     this.keys = new KeyLayout(prefix);
     this.timeout = timeout;
+    this.deadlines = new Deadlines(timeout);
+    const recordCache = options.recordCache ?? 10_000;
+    if (!Number.isSafeInteger(recordCache) || recordCache < 0) {
+      throw new ConfigError(`RedisStore: recordCache must be a non-negative integer (got ${String(recordCache)}); default 10000, 0 disables`);
+    }
+    this.verified = new VerifiedRecords(recordCache);
     this.scripts = defineScripts(client);
     this.replicas = options.waitForReplicas === undefined ? undefined : new ReplicaWaiter(client, options.waitForReplicas, timeout);
     warnAboutOfflineQueue(client);
@@ -129,9 +149,10 @@ export class RedisStore implements Store {
 
   async put(ns: string, record: StoredRecord, options: PutOptions): Promise<boolean> {
     const key = this.keys.record(ns, record.id);
-    this.unmetered.forget(key);
+    this.verified.forget(key);
     const { pairs } = encodeFields(record);
-    const written = await guard('put', this.timeout, () =>
+    pairs.push(VERSION_FIELD, this.nextVersion());
+    const written = await this.guard('put', () =>
       this.confirmed('put', isOne, key, options.ifAbsent ? '1' : '0', ttlArg(options.ttlMs), ...pairs),
     );
     return Number(written) === 1;
@@ -139,7 +160,7 @@ export class RedisStore implements Store {
 
   async get<R extends StoredRecord>(ns: string, id: string): Promise<R | null> {
     const key = this.keys.record(ns, id);
-    return guard('get', this.timeout, async () => decodeHash<R>(await this.client.hgetall(key)));
+    return this.guard('get', async () => decodeHash<R>(await this.client.hgetall(key)));
   }
 
   async update<R extends StoredRecord>(
@@ -149,18 +170,25 @@ export class RedisStore implements Store {
     options: { ttlMs?: number | null } = {},
   ): Promise<R | null> {
     const key = this.keys.record(ns, id);
-    if ('maxUses' in patch || 'rateLimit' in patch) this.unmetered.forget(key);
+    this.verified.forget(key);
     const { pairs, dropped } = encodeFields(patch, 'id');
+    pairs.push(VERSION_FIELD, this.nextVersion());
     const ttl = options.ttlMs === undefined ? '' : options.ttlMs === null ? 'persist' : ttlArg(options.ttlMs);
-    return guard('update', this.timeout, async () => {
+    return this.guard('update', async () => {
       const flat = await this.confirmed('update', Array.isArray, key, ttl, String(dropped.length), ...dropped, ...pairs);
-      return Array.isArray(flat) ? decodeFlat<R>(flat) : null;
+      if (!Array.isArray(flat)) return null;
+      const record = decodeFlat<R>(flat);
+      // The reply is the record as this write left it: cache it (this is how
+      // the coalesced lastUsedAt write keeps the next verification one HGET).
+      this.verified.remember(key, versionOf(flat), record);
+      return record;
     });
   }
 
   async delete(ns: string, id: string): Promise<boolean> {
     const key = this.keys.record(ns, id);
-    const removed = await guard('delete', this.timeout, () => this.confirmed('delete', isOne, key, this.keys.rateLimit(key)));
+    this.verified.forget(key);
+    const removed = await this.guard('delete', () => this.confirmed('delete', isOne, key, this.keys.rateLimit(key)));
     return Number(removed) === 1;
   }
 
@@ -172,7 +200,8 @@ export class RedisStore implements Store {
   ): Promise<ConsumeResult<R>> {
     const key = this.keys.record(ns, id);
     const candidates = hashes.map(quote);
-    return guard('consume', this.timeout, async () => {
+    this.verified.forget(key);
+    return this.guard('consume', async () => {
       const reply = asArray(await this.confirmed('consume', isOk, key, this.keys.rateLimit(key), String(now), ...candidates));
       if (reply[0] === 'OK') return { ok: true, record: decodeFlat<R>(asArray(reply[1])) };
       if (reply[0] === 'EXPIRED') return { ok: false, reason: 'EXPIRED' };
@@ -182,6 +211,16 @@ export class RedisStore implements Store {
 
   async use<R extends StoredRecord>(ns: string, id: string, request: UseRequest): Promise<UseResult<R>> {
     const key = this.keys.record(ns, id);
+    const redemption = request.subject !== undefined;
+    if (!redemption) {
+      const cached = this.verified.get(key);
+      if (cached !== undefined) {
+        const version = await this.guard('use', () => this.client.hget(key, VERSION_FIELD));
+        if (version === cached.version) return checkUnmetered(cached.record as R, request);
+        // Changed, deleted or expired since it was cached: the script reads it afresh.
+        this.verified.forget(key);
+      }
+    }
     const args = [
       key,
       this.keys.rateLimit(key),
@@ -198,19 +237,15 @@ export class RedisStore implements Store {
     // when it spends a `remaining` use (the record has maxUses), and only `verifications: true`
     // puts verifications on the confirming connection at all.
     const replicas = this.replicas;
-    const redemption = request.subject !== undefined;
     const confirm = replicas !== undefined && (redemption || replicas.verifications);
-    if (!redemption && this.unmetered.has(key)) {
-      const record = await guard('use', this.timeout, async () => decodeHash<R>(await this.client.hgetall(key)));
-      if (record === null || isUnmetered(record)) return checkUnmetered(record, request);
-      this.unmetered.forget(key);
-    }
-    return guard('use', this.timeout, async () => {
+    return this.guard('use', async () => {
       const reply = asArray(await (confirm ? replicas.run('use', args, redemption ? isOk : spentUse) : this.scripts.use(...args)));
       const status = String(reply[0]);
       if (status === 'OK') {
-        const record = decodeFlat<R>(asArray(reply[1]));
-        if (!redemption && isUnmetered(record)) this.unmetered.add(key);
+        const flat = asArray(reply[1]);
+        const record = decodeFlat<R>(flat);
+        // Only a verification of an unmetered record leaves it unchanged (remember() checks the latter).
+        if (!redemption) this.verified.remember(key, versionOf(flat), record);
         return { ok: true, record };
       }
       if (status === 'RATE_LIMITED') return { ok: false, reason: 'RATE_LIMITED', retryAfterMs: Math.max(1, Number(reply[1])) };
@@ -223,7 +258,7 @@ export class RedisStore implements Store {
     if (!Number.isSafeInteger(cost) || cost < 0) throw new RangeError(`RedisStore.hit: cost must be a non-negative integer, got ${cost}`);
     const window = String(Math.max(1, Math.ceil(windowMs)));
     const counter = this.keys.window(ns, key);
-    return guard('hit', this.timeout, async () => {
+    return this.guard('hit', async () => {
       const reply = asArray(await this.scripts.hit(counter, window, String(cost)));
       return { count: Number(reply[0]), resetMs: Number(reply[1]) };
     });
@@ -231,18 +266,18 @@ export class RedisStore implements Store {
 
   async indexAdd(ns: string, subject: string, id: string, ttlMs: number | null): Promise<void> {
     const key = this.keys.index(ns, subject);
-    await guard('indexAdd', this.timeout, () => this.confirmed('indexAdd', always, key, id, ttlArg(ttlMs)));
+    await this.guard('indexAdd', () => this.confirmed('indexAdd', always, key, id, ttlArg(ttlMs)));
   }
 
   async indexMembers(ns: string, subject: string): Promise<string[]> {
     const key = this.keys.index(ns, subject);
-    return guard('indexMembers', this.timeout, () => this.client.smembers(key));
+    return this.guard('indexMembers', () => this.client.smembers(key));
   }
 
   async indexRemove(ns: string, subject: string, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const key = this.keys.index(ns, subject);
-    await guard('indexRemove', this.timeout, () => this.client.srem(key, ...ids));
+    await this.guard('indexRemove', () => this.client.srem(key, ...ids));
   }
 
   /**
@@ -254,6 +289,15 @@ export class RedisStore implements Store {
    */
   async close(): Promise<void> {
     await this.replicas?.close();
+  }
+
+  /** Fails closed: any error, or no answer within `timeout`, becomes `StoreUnavailableError`. */
+  private guard<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    return this.deadlines.run(what, operation);
+  }
+
+  private nextVersion(): string {
+    return this.versionPrefix + (this.versionCounter++).toString(36);
   }
 }
 

@@ -176,7 +176,7 @@ export class ApiKeys {
     }
     const record = result.record;
     this.touch(record.id, now);
-    this.pipeline.emit({ type: 'apikey.verified', id: record.id, subject: record.ownerId, at: now });
+    if (this.pipeline.observed) this.pipeline.emit({ type: 'apikey.verified', id: record.id, subject: record.ownerId, at: now });
     return { valid: true, apiKey: toApiKey(record, now) };
   }
 

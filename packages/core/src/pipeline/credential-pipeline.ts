@@ -1,6 +1,6 @@
 import { generateCredential, isValidPrefix, parseCredential } from '../credential/credential.js';
 import { ConfigError, StoreUnavailableError, isStoreUnavailableError } from '../errors.js';
-import { createEmitter, type EventListener, type TokenkitEvent } from '../events.js';
+import { createEmitter, eventChannelObserved, type EventListener, type TokenkitEvent } from '../events.js';
 import { KeyedHasher } from '../hashing/keyed-hash.js';
 import type { Store, StoredRecord } from '../store/types.js';
 
@@ -35,6 +35,7 @@ export class CredentialPipeline {
   readonly prefix: string;
   readonly now: () => number;
   readonly emit: (event: TokenkitEvent) => void;
+  private readonly hasListener: boolean;
   private readonly hasher: KeyedHasher;
   private readonly candidateCount: number;
 
@@ -60,6 +61,7 @@ export class CredentialPipeline {
     this.prefix = prefix;
     this.now = options.now ?? Date.now;
     this.emit = createEmitter(options.onEvent);
+    this.hasListener = options.onEvent !== undefined;
     this.hasher = new KeyedHasher(options.secret);
     this.candidateCount =
       options.secret === undefined || typeof options.secret === 'string' ? 1 : Math.max(1, options.secret.length);
@@ -72,6 +74,15 @@ export class CredentialPipeline {
         { code: 'TOKENKIT_NO_SECRET', type: 'TokenkitWarning' },
       );
     }
+  }
+
+  /**
+   * Whether an event would reach anyone (`onEvent` or a diagnostics channel
+   * subscriber): the API-key guard skips building its per-request event
+   * object when not.
+   */
+  get observed(): boolean {
+    return this.hasListener || eventChannelObserved();
   }
 
   /**

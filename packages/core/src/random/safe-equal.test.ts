@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const spy = vi.hoisted(() => ({ calls: [] as Array<[number, number]> }));
@@ -49,11 +50,55 @@ describe('safeEqual', () => {
     expect(() => safeEqual('a', null as unknown as string)).toThrow('safeEqual: arguments must be strings or Uint8Arrays');
   });
 
-  it('always runs crypto.timingSafeEqual over the full length of `a` — also when the lengths differ', () => {
-    expect(safeEqual('0123456789', '0123456789')).toBe(true);
-    expect(safeEqual('0123456789', '0')).toBe(false);
-    expect(safeEqual('0123456789', '0123456789abcdef')).toBe(false);
-    expect(safeEqual('0123456789', 'x123456789')).toBe(false);
+  it('two strings compare by code units: equal exactly when ===, lone surrogates included', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+        expect(safeEqual(a, b)).toBe(a === b);
+        expect(safeEqual(a, a.slice())).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    // UTF-8 encoding would turn both into U+FFFD and call them equal.
+    expect(safeEqual('\uD800', '\uD801')).toBe(false);
+    expect(safeEqual('a\uDC00', 'a\uDC00')).toBe(true);
+  });
+
+  it('string comparison has no early exit: the time does not depend on where, or whether, the inputs differ', () => {
+    // With an early exit (or ===) a difference at index 0 returns after one
+    // step while one at the end walks 200k characters: a ratio in the
+    // thousands. Without one, all four cases walk all of `a`.
+    const n = 200_000;
+    const a = 'a'.repeat(n);
+    const cases = {
+      differsFirst: `b${'a'.repeat(n - 1)}`,
+      differsLast: `${'a'.repeat(n - 1)}b`,
+      equal: 'a'.repeat(n),
+      shorter: 'a',
+    };
+    const samples: Record<string, number[]> = { differsFirst: [], differsLast: [], equal: [], shorter: [] };
+    for (let round = 0; round < 25; round++) {
+      for (const [name, b] of Object.entries(cases)) {
+        const started = process.hrtime.bigint();
+        safeEqual(a, b);
+        samples[name]!.push(Number(process.hrtime.bigint() - started));
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const reference = median(samples.differsLast!);
+    for (const name of ['differsFirst', 'equal', 'shorter']) {
+      const ratio = median(samples[name]!) / reference;
+      expect(ratio, `${name} vs differsLast`).toBeGreaterThan(0.3);
+      expect(ratio, `${name} vs differsLast`).toBeLessThan(3);
+    }
+    expect(spy.calls).toEqual([]);
+  });
+
+  it('bytes: always runs crypto.timingSafeEqual over the full length of `a` — also when the lengths differ', () => {
+    const a = Buffer.from('0123456789');
+    expect(safeEqual(a, Buffer.from('0123456789'))).toBe(true);
+    expect(safeEqual(a, '0')).toBe(false);
+    expect(safeEqual(a, '0123456789abcdef')).toBe(false);
+    expect(safeEqual(a, new Uint8Array(Buffer.from('x123456789')))).toBe(false);
     // Every call compared 10 bytes: the work depends on `a` only, never on `b` or on where they differ.
     expect(spy.calls).toEqual([
       [10, 10],
