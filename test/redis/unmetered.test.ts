@@ -104,11 +104,11 @@ describe('RedisStore unmetered fast path', () => {
   it('the version field never leaks into records, and a record property of that name is not stored', async () => {
     const record = { id: 'leak1', hash: 'v1$h', ':v': 'forged', expiresAt: null, revokedAt: null, maxUses: null, rateLimit: null };
     await harness.store.put('key', record, { ttlMs: null });
-    const read = await harness.store.get<Record<string, unknown>>('key', 'leak1');
+    const read = await harness.store.get('key', 'leak1');
     expect(read).not.toHaveProperty(':v');
     const used = await harness.store.use('key', 'leak1', { hashes: ['v1$h'], now: Date.now() });
     expect(used.ok && Object.keys(used.record)).not.toContain(':v');
-    const updated = await harness.store.update<Record<string, unknown>>('key', 'leak1', { revokedAt: 1 });
+    const updated = await harness.store.update<StoredRecord>('key', 'leak1', { revokedAt: 1 });
     expect(updated).not.toHaveProperty(':v');
   });
 });
