@@ -53,7 +53,7 @@ export class SwitchableStore implements Store {
     return this.run('consume', () => this.inner.consume<R>(ns, id, hashes, now));
   }
   use<R extends StoredRecord>(ns: string, id: string, request: UseRequest): Promise<UseResult<R>> {
-    return this.run('use', () => this.inner.use<R>(ns, id, request));
+    return this.run('use', async () => this.inner.use<R>(ns, id, request));
   }
   hit(ns: string, key: string, windowMs: number, cost?: number): Promise<WindowCount> {
     return this.run('hit', () => this.inner.hit(ns, key, windowMs, cost));

@@ -56,7 +56,8 @@ describe.each(FRAMEWORKS)('store down on $name: every route fails closed with 50
   it('a store that rejects with a plain Error is treated the same (503, not 500)', async () => {
     const inner = fixture.store.inner;
     const original = inner.use.bind(inner);
-    inner.use = () => Promise.reject(new Error('ECONNRESET'));
+    // A store answering with a rejected promise (MemoryStore itself answers use() synchronously).
+    inner.use = (() => Promise.reject(new Error('ECONNRESET'))) as unknown as typeof inner.use;
     try {
       const res = await call(server.url, '/api/data', { headers: { authorization: `Bearer ${key}` } });
       expect(res.status).toBe(503);

@@ -18,14 +18,6 @@ class FastHmac {
   private readonly outer: Buffer;
   /** `inner` views by message byte length: credentials of one manager all have the same length, so this saves a subarray per call. */
   private readonly innerViews: Buffer[] = [];
-  /**
-   * `key XOR ipad` as a string, when every key byte is ASCII (then so is every
-   * byte of the block): the inner hash can then take `prefix + message` as one
-   * string, which `crypto.hash` encodes natively — cheaper than writing the
-   * message into `inner` first. UTF-8 of an ASCII prefix is the prefix itself,
-   * so the bytes hashed are exactly `key XOR ipad || UTF-8(message)`.
-   */
-  private readonly innerPrefix: string | undefined;
 
   constructor(key: string) {
     let keyBytes = Buffer.from(key, 'utf8');
@@ -37,18 +29,10 @@ class FastHmac {
       this.inner[i] = k ^ 0x36;
       this.outer[i] = k ^ 0x5c;
     }
-    this.innerPrefix = keyBytes.every((byte) => byte < 0x80) ? this.inner.toString('latin1', 0, BLOCK) : undefined;
   }
 
   /** @returns base64url(HMAC-SHA256(key, message)) */
   digest(message: string): string {
-    if (this.innerPrefix !== undefined) {
-      // The inner digest travels as a 'binary' (latin1) string, not a Buffer: on Node 20
-      // `crypto.hash(…, 'buffer')` costs ~3× the string form, and a latin1
-      // string maps each char back to exactly one byte when written.
-      this.outer.write(oneShotHash('sha256', this.innerPrefix + message, 'binary'), BLOCK, 'latin1');
-      return oneShotHash('sha256', this.outer, 'base64url');
-    }
     const written = this.inner.write(message, BLOCK, 'utf8');
     // `write` stops before a character that does not fit, so the whole message
     // surely fit only when 4 bytes (the longest UTF-8 character) were left.

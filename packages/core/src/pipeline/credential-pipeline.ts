@@ -128,7 +128,7 @@ export class CredentialPipeline {
    * @param operation - the store call
    * @returns its result
    */
-  async call<T>(operation: () => Promise<T>): Promise<T> {
+  async call<T>(operation: () => Promise<T> | T): Promise<T> {
     try {
       return await operation();
     } catch (err) {

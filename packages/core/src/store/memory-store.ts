@@ -331,7 +331,8 @@ export class MemoryStore implements Store {
     return { ok: true, record: record as R };
   }
 
-  async use<R extends StoredRecord>(ns: string, id: string, request: UseRequest): Promise<UseResult<R>> {
+  /** Answers synchronously (see `Store.use`): the API-key guard then needs no extra promise hop. */
+  use<R extends StoredRecord>(ns: string, id: string, request: UseRequest): UseResult<R> {
     const slot = this.live(ns, id);
     if (slot < 0) return { ok: false, reason: 'NOT_FOUND' };
     const slots = this.recordSlots;

@@ -151,8 +151,13 @@ export interface Store {
    * `ALREADY_REDEEMED`, email → `EMAIL_MISMATCH`; then on success increments
    * `uses` (and appends `subject` to `usedBy`) when the record has a
    * `maxUses` or a subject was given. Records with neither are not written.
+   *
+   * The one method that may also answer synchronously (return the result
+   * itself instead of a promise): it runs on every API-key verification, and
+   * an in-process store saves the guard a promise and a microtask hop that
+   * way. Callers accept both; a synchronous throw counts as a failure.
    */
-  use<R extends StoredRecord>(ns: string, id: string, request: UseRequest): Promise<UseResult<R>>;
+  use<R extends StoredRecord>(ns: string, id: string, request: UseRequest): Promise<UseResult<R>> | UseResult<R>;
 
   /**
    * Fixed-window counter: adds `cost` (default 1; 0 reads) to the window of
