@@ -65,7 +65,7 @@ async function main() {
   const core = await load('core');
   const duration = opts.quick ? 1 : 3;
   const warmup = opts.quick ? 0.5 : 1.5;
-  const rounds = opts.quick ? 1 : 5;
+  const rounds = opts.quick ? 1 : 7;
   const withRedis = !opts.noRedis;
   const variants = ['bare', 'memory', 'memory-10pct', ...(withRedis ? ['rawget', 'redis'] : [])];
   console.log(NOTE);
