@@ -4,6 +4,7 @@
 //   node bench/run.mjs              full run (~10–15 min), rewrites bench/RESULTS.md
 //   node bench/run.mjs --quick      smoke run (< 2 min) for CI: writes bench/out/ only
 //   --only=micro,http               run some sections (results go to bench/out/ only)
+//   node bench/run.mjs --render     rewrite RESULTS.md + chart from bench/out/run.full.json (no re-measuring)
 //   --no-redis                      skip everything that needs Redis
 //
 // Exit code: non-zero when a section fails (crash, failed check such as a
@@ -121,9 +122,25 @@ async function main() {
 
   // The committed RESULTS.md only ever comes from a complete full run.
   const complete = mode === 'full' && !opts.only && !opts.noRedis;
+  const seconds = (Date.now() - started) / 1000;
+  writeReports({ env, mode, seconds, sections, complete });
+  writeFileSync(join(OUT, `run.${mode}.json`), `${JSON.stringify({ machine: env, mode, seconds, sections, complete }, null, 2)}\n`);
+  printTargets(mode, sections);
+  console.log(`\n[bench] ${complete ? 'wrote bench/RESULTS.md' : `wrote bench/out/RESULTS.${mode}.md`} in ${seconds.toFixed(0)} s`);
+  if (failures.length > 0) {
+    console.error(`\n[bench] ${failures.length} section(s) failed:\n  ${failures.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+/**
+ * RESULTS.md (+ the SVG chart) from one run's sections: bench/ for a complete
+ * full run, bench/out/ otherwise.
+ * @param {{env: any, mode: string, seconds: number, sections: Record<string, any>, complete: boolean}} run
+ */
+function writeReports({ env, mode, seconds, sections, complete }) {
   const mdPath = complete ? join(BENCH, 'RESULTS.md') : join(OUT, `RESULTS.${mode}.md`);
   const svgPath = complete ? join(BENCH, 'http-ratios.svg') : join(OUT, `http-ratios.${mode}.svg`);
-  const seconds = (Date.now() - started) / 1000;
   if (sections.http?.ok) {
     writeFileSync(
       svgPath,
@@ -134,18 +151,34 @@ async function main() {
     );
   }
   writeFileSync(mdPath, resultsMarkdown({ machine: env, mode, seconds, sections, svgPath: complete ? 'http-ratios.svg' : `http-ratios.${mode}.svg` }));
-  writeFileSync(join(OUT, `run.${mode}.json`), `${JSON.stringify({ machine: env, mode, seconds, sections }, null, 2)}\n`);
-
-  console.log(`\n[bench] SPEC §6 targets (${mode} run${mode === 'quick' ? ': smoke numbers, not meaningful' : ''}):`);
-  for (const t of judgeTargets(sections)) console.log(`  ${t.status.padEnd(12)} ${t.target}\n               ${t.value}`);
-  console.log(`\n[bench] wrote ${mdPath.replace(`${ROOT}/`, '')}${sections.http?.ok ? ` and ${svgPath.replace(`${ROOT}/`, '')}` : ''} in ${seconds.toFixed(0)} s`);
-  if (failures.length > 0) {
-    console.error(`[bench] ${failures.length} section(s) failed:\n  ${failures.join('\n  ')}`);
-    process.exitCode = 1;
-  }
 }
 
-main().catch((err) => {
-  console.error('[bench] failed:', err);
-  process.exitCode = 1;
-});
+/**
+ * @param {string} mode
+ * @param {Record<string, any>} sections
+ */
+function printTargets(mode, sections) {
+  console.log(`\n[bench] SPEC §6 targets (${mode} run${mode === 'quick' ? ': smoke numbers, not meaningful' : ''}):`);
+  for (const t of judgeTargets(sections)) console.log(`  ${t.status.padEnd(12)} ${t.target}\n               ${t.value}`);
+}
+
+/**
+ * `--render`: rewrite the reports of the last full run from bench/out/run.full.json
+ * (its numbers unchanged) after the report code changed — no re-measuring.
+ */
+function render() {
+  const saved = JSON.parse(readFileSync(join(OUT, 'run.full.json'), 'utf8'));
+  const complete = saved.complete ?? Object.values(saved.sections).every((x) => x.ok);
+  writeReports({ env: saved.machine, mode: saved.mode, seconds: saved.seconds, sections: saved.sections, complete });
+  printTargets(saved.mode, saved.sections);
+  console.log(`\n[bench] re-rendered ${complete ? 'bench/RESULTS.md' : 'bench/out/RESULTS.full.md'} from bench/out/run.full.json`);
+}
+
+if (process.argv.includes('--render')) {
+  render();
+} else {
+  main().catch((err) => {
+    console.error('[bench] failed:', err);
+    process.exitCode = 1;
+  });
+}
