@@ -37,7 +37,9 @@ async function profile(variant) {
   const requests = result.requests.total;
   const cpuProfile = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]), 'utf8'));
   const ticks = new Map();
-  cpuProfile.samples.forEach((id, i) => ticks.set(id, (ticks.get(id) ?? 0) + (cpuProfile.timeDeltas[i] ?? 0)));
+  cpuProfile.samples.forEach((id, i) => {
+    ticks.set(id, (ticks.get(id) ?? 0) + (cpuProfile.timeDeltas[i] ?? 0));
+  });
   const selfUsPerRequest = new Map();
   for (const node of cpuProfile.nodes) {
     const { functionName, url, lineNumber } = node.callFrame;
