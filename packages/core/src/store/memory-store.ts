@@ -515,28 +515,23 @@ export class MemoryStore implements Store {
    */
   private expire(): void {
     const now = this.now();
-    const records = this.recordSlots;
-    for (const table of this.records.values()) {
-      for (const [id, slot] of table) {
-        if (records.expired(slot, now)) {
-          table.delete(id);
-          records.release(slot);
-          this.entries--;
-        }
-      }
-    }
+    this.expireTables(this.records, this.recordSlots, now);
     for (const [key, counter] of this.counters) {
       if (counter.resetAt <= now) {
         this.counters.delete(key);
         this.entries--;
       }
     }
-    const index = this.indexSlots;
-    for (const sets of this.indexes.values()) {
-      for (const [subject, slot] of sets) {
-        if (index.expired(slot, now)) {
-          sets.delete(subject);
-          index.release(slot);
+    this.expireTables(this.indexes, this.indexSlots, now);
+  }
+
+  /** Drops the expired entries of every namespace's table (records or index sets) and frees their slots. */
+  private expireTables<T>(tables: Map<string, Map<string, number>>, slots: Slots<T>, now: number): void {
+    for (const table of tables.values()) {
+      for (const [key, slot] of table) {
+        if (slots.expired(slot, now)) {
+          table.delete(key);
+          slots.release(slot);
           this.entries--;
         }
       }
