@@ -1,5 +1,5 @@
 import { StoreUnavailableError } from '@tokenkit/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Deadlines } from './guard.js';
 
 const never = () => new Promise<never>(() => {});
@@ -59,5 +59,16 @@ describe('Deadlines', () => {
       await Promise.all(Array.from({ length: 2000 }, (_, i) => deadlines.run('get', () => Promise.resolve(i))));
     }
     expect((deadlines as unknown as { queue: unknown[] }).queue).toHaveLength(0);
+  });
+  it('a wall-clock jump backwards does not stretch a timeout (deadlines are monotonic)', async () => {
+    const deadlines = new Deadlines(100);
+    const started = performance.now();
+    const jump = vi.spyOn(Date, 'now').mockImplementation(() => 0);
+    try {
+      await expect(deadlines.run('get', never)).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      jump.mockRestore();
+    }
+    expect(performance.now() - started).toBeLessThan(400);
   });
 });

@@ -25,7 +25,8 @@ const COMPACT_AFTER = 1024;
  * and one timer armed for that head. Entries settle out of the front as
  * replies arrive (Redis answers one connection in order), so the queue holds
  * only what is in flight; the timer re-arms at most once per timeout period
- * while traffic flows.
+ * while traffic flows. Deadlines use the monotonic clock (`performance.now`),
+ * so a wall-clock jump can neither stretch nor cut a timeout.
  *
  * The losing side of each race always has a handler attached, so a late
  * rejection of the Redis command can never become an unhandled rejection.
@@ -52,7 +53,7 @@ export class Deadlines {
    */
   run<T>(what: string, operation: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const entry: InFlight = { deadline: Date.now() + this.timeoutMs, what, reject, settled: false };
+      const entry: InFlight = { deadline: performance.now() + this.timeoutMs, what, reject, settled: false };
       this.queue.push(entry);
       if (this.timer === undefined) this.arm(this.timeoutMs);
       let pending: Promise<T>;
@@ -95,7 +96,7 @@ export class Deadlines {
 
   private expire(): void {
     this.timer = undefined;
-    const now = Date.now();
+    const now = performance.now();
     const queue = this.queue;
     while (this.head < queue.length) {
       const entry = queue[this.head]!;
