@@ -111,4 +111,12 @@ describe('RedisStore unmetered fast path', () => {
     const updated = await harness.store.update<StoredRecord>('key', 'leak1', { revokedAt: 1 });
     expect(updated).not.toHaveProperty(':v');
   });
+  it('a hand edit that drops the version field is seen at once (README: editing records by hand)', async () => {
+    const here = new ApiKeys({ store: harness.store, secret: SECRET });
+    const { key, apiKey } = await warmed(here, { ownerId: 'u-hand' });
+    expect((await here.verify(key)).valid).toBe(true);
+    const redisKey = harness.store.keys.record('key', apiKey.id);
+    await harness.client.multi().hset(redisKey, 'revokedAt', String(Date.now())).hdel(redisKey, ':v').exec();
+    expect(await here.verify(key)).toEqual({ valid: false, code: 'REVOKED' });
+  });
 });
