@@ -7,6 +7,7 @@ import {
   checkPositiveInteger,
   checkScopes,
   checkSubject,
+  copyMeta,
   type Meta,
 } from '../pipeline/validate.js';
 import type { RateLimitRule, Store, StoredRecord, UseResult } from '../store/types.js';
@@ -322,7 +323,7 @@ function toApiKey(record: ApiKeyRecord, lastUsedAt: number | null = record.lastU
     ownerId: record.ownerId,
     name: record.name,
     scopes: [...record.scopes],
-    meta: record.meta,
+    meta: copyMeta(record.meta),
     createdAt: record.createdAt,
     expiresAt: record.expiresAt,
     revokedAt: record.revokedAt,

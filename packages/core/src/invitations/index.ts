@@ -5,6 +5,7 @@ import {
   checkMeta,
   checkPositiveInteger,
   checkSubject,
+  copyMeta,
   type Meta,
   normalizeEmail,
 } from '../pipeline/validate.js';
@@ -298,7 +299,7 @@ export class Invitations {
       uses: record.uses,
       usedBy: [...record.usedBy],
       email: record.email,
-      meta: record.meta,
+      meta: copyMeta(record.meta),
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
       revokedAt: record.revokedAt,

@@ -29,6 +29,24 @@ export function checkMeta(value: unknown): Meta {
 }
 
 /**
+ * A private copy of stored `meta` for a returned view. Stores may hand out
+ * the stored object itself (MemoryStore does; so does RedisStore's record
+ * cache), so a caller changing `apiKey.meta` on one request must not change
+ * what the next request sees. Empty meta — the common case on the API-key
+ * guard's hot path — costs one empty object.
+ *
+ * @param meta - the stored meta (absent on records written without one)
+ * @returns a deep copy (meta is JSON by construction)
+ */
+export function copyMeta(meta: Meta | undefined): Meta {
+  if (meta == null) return {};
+  for (const name in meta) {
+    if (Object.hasOwn(meta, name)) return JSON.parse(JSON.stringify(meta)) as Meta;
+  }
+  return {};
+}
+
+/**
  * @param value - candidate id of a user/owner/creator
  * @param name - option name for the message
  * @returns the value when it is a non-empty string of at most 256 characters

@@ -1,7 +1,7 @@
 import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
 import { CredentialPipeline, type ManagerOptions } from '../pipeline/credential-pipeline.js';
-import { checkMeta, checkSubject, type Meta } from '../pipeline/validate.js';
+import { checkMeta, checkSubject, copyMeta, type Meta } from '../pipeline/validate.js';
 import { matchesAnyHash } from '../hashing/match.js';
 import type { Store, StoredRecord } from '../store/types.js';
 
@@ -127,7 +127,7 @@ export class ResetTokens {
     const record = await this.pipeline.call(() => this.pipeline.store.get<ResetTokenRecord>(NS, resolved.id));
     if (!record || !matchesAnyHash(record.hash, resolved.hashes)) return this.reject('NOT_FOUND', resolved.id);
     if (this.pipeline.now() >= record.expiresAt) return this.reject('EXPIRED', resolved.id);
-    return { valid: true, userId: record.userId, expiresAt: record.expiresAt, meta: record.meta ?? {} };
+    return { valid: true, userId: record.userId, expiresAt: record.expiresAt, meta: copyMeta(record.meta) };
   }
 
   /**
@@ -151,7 +151,7 @@ export class ResetTokens {
       // The token is already gone; a stale index entry is pruned by the next revokeAll.
     });
     this.pipeline.emit({ type: 'reset.consumed', id: record.id, subject: record.userId, at: now });
-    return { valid: true, userId: record.userId, expiresAt: record.expiresAt, meta: record.meta ?? {} };
+    return { valid: true, userId: record.userId, expiresAt: record.expiresAt, meta: copyMeta(record.meta) };
   }
 
   /**
