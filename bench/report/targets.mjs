@@ -172,7 +172,9 @@ export function judgeTargets(s) {
           ? 'No algorithmic growth — the lookup is one Map.get, O(1), unlike the O(n) seed design below — but ' +
             'each verification makes ~8 dependent reads into the record set (the Map bucket and entry, the stored id string for ' +
             'the key compare, the slot\'s record, its hash string, its scopes array, its TTL slot). With 1k keys they all stay in ' +
-            'cache; with 1M keys spread over a ~1 GB heap most of them miss the cache and the TLB (~100 ns each). The probe keys ' +
+            'cache; with 1M keys spread over a ~1 GB heap many of them miss the cache and the TLB (~100 ns each), and how many ' +
+            'depends on what else holds the host\'s shared caches — this ratio moved between ×1.3 and ×1.9 across full runs on ' +
+            'this machine on 2026-11-29. The probe keys ' +
             'are presented as fresh strings, like a parsed header, so the benchmark adds no misses of its own. What would fix it: ' +
             'a layout whose hot path touches one or two cache lines per record (an open-addressing id table and the hash bytes ' +
             'in typed arrays) — a larger rewrite of MemoryStore than this change.'
