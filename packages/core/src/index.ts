@@ -20,7 +20,7 @@ export type { MintedCredential, ParsedCredential } from './credential/index.js';
 
 export { KeyedHasher, MIN_SECRET_LENGTH, matchesAnyHash } from './hashing/index.js';
 
-export { MemoryStore } from './store/index.js';
+export { MemoryStore, firstUseFailure } from './store/index.js';
 export type {
   MemoryStoreOptions,
   Store,

@@ -1,4 +1,4 @@
-import { matchesAnyHash, type StoredRecord, type UseRequest, type UseResult } from '@tokenkit/core';
+import { firstUseFailure, type StoredRecord, type UseRequest, type UseResult } from '@tokenkit/core';
 
 /**
  * Remembers, per record key, the last decoded copy of a record that needs no
@@ -68,23 +68,18 @@ export function isUnmetered(record: StoredRecord): boolean {
 }
 
 /**
- * The use script's check order for a record without counters, in Node:
- * hash (constant time) → revoked → expired → scopes → email.
+ * The use script's outcome for a record without counters, in Node: core's
+ * `firstUseFailure` (hash in constant time → revoked → expired → scopes, the
+ * order MemoryStore uses too), then the e-mail binding.
  *
  * @param record - the current record (null when absent)
  * @param request - the use request (without a subject)
  * @returns the same result the script would give
  */
 export function checkUnmetered<R extends StoredRecord>(record: R | null, request: UseRequest): UseResult<R> {
-  if (record === null || typeof record.hash !== 'string' || !matchesAnyHash(record.hash, request.hashes)) {
-    return { ok: false, reason: 'NOT_FOUND' };
-  }
-  if (record.revokedAt != null) return { ok: false, reason: 'REVOKED' };
-  if (record.expiresAt != null && request.now >= record.expiresAt) return { ok: false, reason: 'EXPIRED' };
-  if (request.scopes && request.scopes.length > 0) {
-    const granted = Array.isArray(record.scopes) ? record.scopes : [];
-    for (const scope of request.scopes) if (!granted.includes(scope)) return { ok: false, reason: 'INSUFFICIENT_SCOPE' };
-  }
+  if (record === null) return { ok: false, reason: 'NOT_FOUND' };
+  const failure = firstUseFailure(record, request);
+  if (failure !== undefined) return { ok: false, reason: failure };
   if (record.email != null && request.email !== record.email) return { ok: false, reason: 'EMAIL_MISMATCH' };
   return { ok: true, record };
 }

@@ -1,5 +1,6 @@
 export { MemoryStore } from './memory-store.js';
 export type { MemoryStoreOptions } from './memory-store.js';
+export { firstUseFailure } from './use-checks.js';
 export type {
   Store,
   StoredRecord,

@@ -9,6 +9,7 @@ import type {
   UseResult,
   WindowCount,
 } from './types.js';
+import { firstUseFailure } from './use-checks.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -337,15 +338,8 @@ export class MemoryStore implements Store {
     if (slot < 0) return { ok: false, reason: 'NOT_FOUND' };
     const slots = this.recordSlots;
     const record = slots.values[slot] as StoredRecord;
-    if (!matchesAnyHash(record.hash, request.hashes)) return { ok: false, reason: 'NOT_FOUND' };
-    if (record.revokedAt != null) return { ok: false, reason: 'REVOKED' };
-    if (record.expiresAt !== null && request.now >= record.expiresAt) return { ok: false, reason: 'EXPIRED' };
-    if (request.scopes && request.scopes.length > 0) {
-      const granted = record.scopes ?? [];
-      if (!request.scopes.every((scope) => granted.includes(scope))) {
-        return { ok: false, reason: 'INSUFFICIENT_SCOPE' };
-      }
-    }
+    const failure = firstUseFailure(record, request);
+    if (failure !== undefined) return { ok: false, reason: failure };
     if (record.rateLimit) {
       // count() may sweep expired entries when the store is full, but never
       // renumbers slots (only sweep() compacts), so `slot` stays valid.
@@ -407,9 +401,7 @@ export class MemoryStore implements Store {
     if (slot === undefined) return [];
     const slots = this.indexSlots;
     if (slots.expired(slot, this.now())) {
-      sets!.delete(subject);
-      slots.release(slot);
-      this.entries--;
+      this.unlink(sets!, subject, slots, slot);
       return [];
     }
     const ids = slots.values[slot] as string | Set<string>;
@@ -428,9 +420,7 @@ export class MemoryStore implements Store {
       for (const id of ids) members.delete(id);
       if (members.size > 0) return;
     }
-    sets!.delete(subject);
-    slots.release(slot);
-    this.entries--;
+    this.unlink(sets!, subject, slots, slot);
   }
 
   /**
@@ -489,22 +479,23 @@ export class MemoryStore implements Store {
     const slot = table?.get(id);
     if (slot === undefined) return -1;
     if (this.recordSlots.expired(slot, this.now())) {
-      table!.delete(id);
-      this.recordSlots.release(slot);
-      this.entries--;
+      this.unlink(table!, id, this.recordSlots, slot);
       return -1;
     }
     return slot;
   }
 
+  /** Deletes `key` from its table and frees its slot. */
+  private unlink<T>(table: Map<string, number>, key: string, slots: Slots<T>, slot: number): void {
+    table.delete(key);
+    slots.release(slot);
+    this.entries--;
+  }
+
   private drop(ns: string, id: string): void {
     const table = this.records.get(ns);
     const slot = table?.get(id);
-    if (slot !== undefined) {
-      table!.delete(id);
-      this.recordSlots.release(slot);
-      this.entries--;
-    }
+    if (slot !== undefined) this.unlink(table!, id, this.recordSlots, slot);
     if (this.counters.delete(`${ns}\u0000rl\u0000${id}`)) this.entries--;
   }
 
@@ -529,11 +520,7 @@ export class MemoryStore implements Store {
   private expireTables<T>(tables: Map<string, Map<string, number>>, slots: Slots<T>, now: number): void {
     for (const table of tables.values()) {
       for (const [key, slot] of table) {
-        if (slots.expired(slot, now)) {
-          table.delete(key);
-          slots.release(slot);
-          this.entries--;
-        }
+        if (slots.expired(slot, now)) this.unlink(table, key, slots, slot);
       }
     }
   }
