@@ -112,6 +112,7 @@ export type {
   HttpHandler,
   ErrorReporter,
   ApiKeyAuthOptions,
+  ApiKeyAuthAnswer,
   ApiKeyAuthOutcome,
   ResetRoutesOptions,
   ResetUser,

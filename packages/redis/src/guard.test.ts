@@ -60,6 +60,29 @@ describe('Deadlines', () => {
     }
     expect((deadlines as unknown as { queue: unknown[] }).queue).toHaveLength(0);
   });
+  it('a then-step runs inside the race: its value or promise is the result, its throw or rejection fails closed', async () => {
+    const deadlines = new Deadlines(1000);
+    await expect(deadlines.run('get', () => Promise.resolve('v1'), (v) => `${v}!`)).resolves.toBe('v1!');
+    await expect(deadlines.run('get', () => Promise.resolve(2), (n) => later(n * 2, 5))).resolves.toBe(4);
+    const thrown = deadlines.run('use', () => Promise.resolve('x'), () => {
+      throw new Error('bad reply');
+    });
+    await expect(thrown).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', message: 'Redis use failed: bad reply' });
+    const rejected = deadlines.run('use', () => Promise.resolve('x'), () => Promise.reject(new Error('script gone')));
+    await expect(rejected).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', message: 'Redis use failed: script gone' });
+    // The step never runs for a timed-out operation.
+    const short = new Deadlines(50);
+    let ran = false;
+    let answer!: (v: string) => void;
+    const late = short.run('get', () => new Promise<string>((resolve) => (answer = resolve)), () => {
+      ran = true;
+    });
+    await expect(late).rejects.toBeInstanceOf(StoreUnavailableError);
+    answer('too late');
+    await later(null, 10);
+    expect(ran).toBe(false);
+  });
+
   it('a wall-clock jump backwards does not stretch a timeout (deadlines are monotonic)', async () => {
     const deadlines = new Deadlines(100);
     const started = performance.now();

@@ -49,10 +49,13 @@ export class Deadlines {
   /**
    * @param what - operation name for the error message (never a secret)
    * @param operation - starts the Redis call
-   * @returns the operation's result, or a `StoreUnavailableError` rejection
+   * @param then - optional step applied to the reply inside the same race
+   *   (its throw or rejection fails closed too): one promise hop fewer than
+   *   chaining `.then()` on the result, on every verification
+   * @returns the operation's result (after `then`), or a `StoreUnavailableError` rejection
    */
-  run<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  run<T, U = T>(what: string, operation: () => Promise<T>, then?: (value: T) => U | PromiseLike<U>): Promise<U> {
+    return new Promise<U>((resolve, reject) => {
       const entry: InFlight = { deadline: performance.now() + this.timeoutMs, what, reject, settled: false };
       this.queue.push(entry);
       if (this.timer === undefined) this.arm(this.timeoutMs);
@@ -67,7 +70,19 @@ export class Deadlines {
           if (entry.settled) return;
           entry.settled = true;
           this.release();
-          resolve(value);
+          if (then === undefined) {
+            resolve(value as unknown as U);
+            return;
+          }
+          let mapped: U | PromiseLike<U>;
+          try {
+            mapped = then(value);
+          } catch (err) {
+            reject(toStoreError(what, err));
+            return;
+          }
+          if (isThenable(mapped)) mapped.then(resolve, (err: unknown) => reject(toStoreError(what, err)));
+          else resolve(mapped);
         },
         (err: unknown) => {
           if (entry.settled) return;
@@ -122,6 +137,10 @@ export class Deadlines {
     this.timer = setTimeout(this.fire, ms);
     this.timer.unref();
   }
+}
+
+function isThenable<U>(value: U | PromiseLike<U>): value is PromiseLike<U> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function toStoreError(what: string, err: unknown): StoreUnavailableError {

@@ -482,6 +482,43 @@ describe('ApiKeys', () => {
     expect((await apiKeys.verify(key)).valid).toBe(true);
   });
 
+  describe('verifyNow', () => {
+    it('answers in the same tick when the store does (MemoryStore), with a promise when it does not', async () => {
+      const direct = new ApiKeys({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret: TEST_SECRET });
+      const { key } = await direct.create({ ownerId: 'o', scopes: ['read'] });
+      const answer = direct.verifyNow(key, { scopes: ['read'] });
+      expect(answer).not.toBeInstanceOf(Promise);
+      expect(answer).toMatchObject({ valid: true, apiKey: { ownerId: 'o' } });
+      expect(direct.verifyNow(key, { scopes: ['write'] })).toEqual({ valid: false, code: 'INSUFFICIENT_SCOPE' });
+      expect(direct.verifyNow('sk_nope')).toEqual({ valid: false, code: 'MALFORMED' });
+      // verify() is the same answer, always as a promise.
+      const promised = direct.verify(key);
+      expect(promised).toBeInstanceOf(Promise);
+      expect(await promised).toEqual(answer);
+
+      const { apiKeys } = setup(); // an asynchronous store
+      const created = await apiKeys.create({ ownerId: 'p' });
+      const later = apiKeys.verifyNow(created.key);
+      expect(later).toBeInstanceOf(Promise);
+      expect(await later).toMatchObject({ valid: true, apiKey: { ownerId: 'p' } });
+    });
+
+    it('a synchronous store failure is thrown as StoreUnavailableError; verify() rejects with it instead', async () => {
+      class BrokenStore extends MemoryStore {
+        override use(): never {
+          throw new Error('disk on fire');
+        }
+      }
+      const apiKeys = new ApiKeys({ store: new BrokenStore({ sweepIntervalMs: 0 }), secret: TEST_SECRET });
+      const key = generateCredential('sk').credential;
+      expect(() => apiKeys.verifyNow(key)).toThrow(StoreUnavailableError);
+      const verified = apiKeys.verify(key);
+      expect(verified).toBeInstanceOf(Promise);
+      await expect(verified).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', cause: new Error('disk on fire') });
+      await expect(apiKeys.verify(key, { scopes: [1 as never] })).rejects.toBeInstanceOf(InvalidArgumentError);
+    });
+  });
+
   it('a store that throws StoreUnavailableError passes it through unchanged', async () => {
     const { apiKeys, store } = setup();
     const { key } = await apiKeys.create({ ownerId: 'o' });

@@ -6,7 +6,7 @@
  */
 export type { HttpRequest, HttpResponse, HttpHandler, ErrorReporter } from './types.js';
 export { createApiKeyAuthFlow, DEFAULT_AUTH_THROTTLE } from './api-key-auth/index.js';
-export type { ApiKeyAuthOptions, ApiKeyAuthOutcome } from './api-key-auth/index.js';
+export type { ApiKeyAuthAnswer, ApiKeyAuthOptions, ApiKeyAuthOutcome } from './api-key-auth/index.js';
 export { createResetFlow, RESET_REQUEST_ACCEPTED, DEFAULT_RESET_MIN_DURATION } from './reset-routes/index.js';
 export type { ResetRoutesOptions, ResetUser, ResetEmail, PasswordVerdict } from './reset-routes/index.js';
 export { createInvitationFlow, INVITATION_FAILURE_STATUS } from './invitation-routes/index.js';

@@ -1,4 +1,4 @@
-import { type ApiKeyAuthOptions, createApiKeyAuthFlow } from '@tokenkit/core';
+import { type ApiKeyAuthOptions, type ApiKeyAuthOutcome, createApiKeyAuthFlow } from '@tokenkit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import '../augment.js';
 import { ExpressRequest, send, settle } from '../request.js';
@@ -27,14 +27,18 @@ export type { ApiKeyAuthOptions } from '@tokenkit/core';
 export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
   const guard = createApiKeyAuthFlow(options);
   return (req: Request, res: Response, next: NextFunction): void => {
-    settle(
-      guard(new ExpressRequest(req)),
-      (outcome) => {
-        if (outcome.response) return send(res, outcome.response);
-        req.apiKey = outcome.apiKey;
-        next();
-      },
-      next,
-    );
+    const proceed = (outcome: ApiKeyAuthOutcome): void => {
+      if (outcome.response) {
+        send(res, outcome.response);
+        return;
+      }
+      req.apiKey = outcome.apiKey;
+      next();
+    };
+    // A MemoryStore answers in this tick: continue without a promise hop.
+    // A synchronous throw reaches Express's own try/catch → next(err).
+    const answer = guard(new ExpressRequest(req));
+    if (answer instanceof Promise) settle(answer, proceed, next);
+    else proceed(answer);
   };
 }

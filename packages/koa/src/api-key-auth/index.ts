@@ -1,5 +1,5 @@
-import { type ApiKeyAuthOptions, createApiKeyAuthFlow } from '@tokenkit/core';
-import type { Middleware } from 'koa';
+import { type ApiKeyAuthOptions, type ApiKeyAuthOutcome, createApiKeyAuthFlow } from '@tokenkit/core';
+import type { Context, Middleware, Next } from 'koa';
 import '../augment.js';
 import { KoaRequest, send } from '../request.js';
 
@@ -25,10 +25,21 @@ export type { ApiKeyAuthOptions } from '@tokenkit/core';
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware {
   const guard = createApiKeyAuthFlow(options);
-  return async (ctx, next) => {
-    const outcome = await guard(new KoaRequest(ctx));
-    if (outcome.response) return send(ctx, outcome.response);
-    ctx.state.apiKey = outcome.apiKey;
-    await next();
+  // Not an async function: a MemoryStore answers in this tick, and the
+  // middleware then returns next()'s promise as is — no extra async frame.
+  // Koa's compose turns a synchronous throw into a rejection.
+  return (ctx, next) => {
+    const answer = guard(new KoaRequest(ctx));
+    if (answer instanceof Promise) return answer.then((outcome) => proceed(ctx, next, outcome));
+    return proceed(ctx, next, answer);
   };
+}
+
+function proceed(ctx: Context, next: Next, outcome: ApiKeyAuthOutcome): Promise<unknown> | undefined {
+  if (outcome.response) {
+    send(ctx, outcome.response);
+    return undefined;
+  }
+  ctx.state.apiKey = outcome.apiKey;
+  return next();
 }

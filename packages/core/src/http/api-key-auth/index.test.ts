@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../api-keys/index.js';
+import { StoreUnavailableError } from '../../errors.js';
 import { MemoryStore } from '../../store/memory-store.js';
 import { neutralRequest } from '../testing/neutral-request.js';
 import { createApiKeyAuthFlow } from './index.js';
@@ -30,6 +31,55 @@ describe('createApiKeyAuthFlow', () => {
     expect(statuses).toEqual([401, 401, 429, 429]);
     const other = await guarded(neutralRequest({ ip: '::1', headers: { 'x-api-key': 'sk_x' } }));
     expect(other.response?.status).toBe(401);
+  });
+
+  it('answers in the same tick on a synchronous store, with a native promise on an asynchronous one', async () => {
+    const memory = new MemoryStore({ sweepIntervalMs: 0 });
+    const apiKeys = new ApiKeys({ store: memory, secret });
+    const { key } = await apiKeys.create({ ownerId: 'o' });
+    const guard = createApiKeyAuthFlow({ apiKeys });
+    const now = guard(neutralRequest({ headers: { authorization: `Bearer ${key}` } }));
+    expect(now).not.toBeInstanceOf(Promise);
+    expect(!(now instanceof Promise) && !now.response && now.apiKey?.ownerId).toBe('o');
+    expect(guard(neutralRequest())).not.toBeInstanceOf(Promise); // no key: 401 at once
+
+    // An invalid key is counted by the throttle (a store call): a promise, even on a MemoryStore.
+    const invalid = guard(neutralRequest({ headers: { authorization: 'Bearer sk_x' } }));
+    expect(invalid).toBeInstanceOf(Promise);
+    expect((await invalid).response?.status).toBe(401);
+
+    const asyncStore = new Proxy(memory, {
+      get: (target, name) =>
+        name === 'use' ? (...args: Parameters<MemoryStore['use']>) => Promise.resolve(target.use(...args)) : Reflect.get(target, name),
+    });
+    const later = createApiKeyAuthFlow({ apiKeys: new ApiKeys({ store: asyncStore, secret }) })(
+      neutralRequest({ headers: { authorization: `Bearer ${key}` } }),
+    );
+    expect(later).toBeInstanceOf(Promise);
+    expect((await later).response).toBeUndefined();
+  });
+
+  it('a store failure — thrown, rejected, or in the throttle count — is a 503, never a pass', async () => {
+    const memory = new MemoryStore({ sweepIntervalMs: 0 });
+    const seeded = new ApiKeys({ store: memory, secret });
+    const { key } = await seeded.create({ ownerId: 'o' });
+    const down = new StoreUnavailableError('down', { retryAfterMs: 2000 });
+    const failing = (mode: 'throw' | 'reject' | 'hit') =>
+      new Proxy(memory, {
+        get: (target, name) => {
+          if (name === 'use' && mode === 'throw') return () => { throw down; };
+          if (name === 'use' && mode === 'reject') return () => Promise.reject(new Error('ECONNRESET'));
+          if (name === 'hit' && mode === 'hit') return () => Promise.reject(down);
+          return Reflect.get(target, name);
+        },
+      });
+    for (const mode of ['throw', 'reject', 'hit'] as const) {
+      const guard = createApiKeyAuthFlow({ apiKeys: new ApiKeys({ store: failing(mode), secret }) });
+      const presented = mode === 'hit' ? 'sk_x' : key;
+      const outcome = await guard(neutralRequest({ headers: { authorization: `Bearer ${presented}` } }));
+      expect(outcome.response?.status, mode).toBe(503);
+      expect(outcome.response?.headers['retry-after'], mode).toMatch(/^\d+$/);
+    }
   });
 
   it('rejects configuration mistakes at construction', () => {

@@ -1,4 +1,4 @@
-import type { ApiKey, ApiKeyFailureCode, ApiKeys } from '../../api-keys/index.js';
+import type { ApiKey, ApiKeyFailureCode, ApiKeys, ApiKeyVerifyResult } from '../../api-keys/index.js';
 import { ConfigError, isStoreUnavailableError } from '../../errors.js';
 import type { Store } from '../../store/types.js';
 import { type CredentialSource, compileSources } from '../credential-source/index.js';
@@ -33,6 +33,14 @@ export interface ApiKeyAuthOptions {
  */
 export type ApiKeyAuthOutcome = { response: undefined; apiKey: ApiKey | undefined } | { response: HttpResponse };
 
+/**
+ * The guard's answer: the outcome itself when it could be decided without
+ * waiting (a `MemoryStore` lookup, a missing key, a blocked client), else a
+ * native `Promise` of it — so an adapter can continue in the same tick, with
+ * no promise allocated, on the common path.
+ */
+export type ApiKeyAuthAnswer = ApiKeyAuthOutcome | Promise<ApiKeyAuthOutcome>;
+
 /** Default brute-force throttle: 20 failed verifications per client IP per minute. */
 export const DEFAULT_AUTH_THROTTLE: ThrottleOptions = Object.freeze({ limit: 20, window: '1m' });
 
@@ -43,9 +51,11 @@ const ANONYMOUS: ApiKeyAuthOutcome = Object.freeze({ response: undefined, apiKey
 
 /**
  * Builds the framework-neutral API-key guard. The success path is one
- * header lookup, one `ApiKeys.verify` (one store operation) and no throttle
+ * header lookup, one `ApiKeys.verifyNow` (one store operation) and no throttle
  * store call: only failures are counted, and clients known to be blocked are
- * answered from memory (see {@link WindowThrottle}).
+ * answered from memory (see {@link WindowThrottle}). It answers synchronously
+ * whenever the store does (see {@link ApiKeyAuthAnswer}); a synchronous throw
+ * is a programming error (e.g. an app callback threw), like a rejection.
  *
  * Statuses: no key → 401 `Bearer realm="api"`; malformed/unknown/revoked/
  * expired → 401 `error="invalid_token"`; missing scope → 403
@@ -58,12 +68,13 @@ const ANONYMOUS: ApiKeyAuthOutcome = Object.freeze({ response: undefined, apiKey
  * @example
  * ```ts
  * const guard = createApiKeyAuthFlow({ apiKeys, scopes: ['read'] })
- * const outcome = await guard(request)
+ * const answer = guard(request)
+ * const outcome = answer instanceof Promise ? await answer : answer
  * if (outcome.response) send(outcome.response)
  * else request.native.apiKey = outcome.apiKey
  * ```
  */
-export function createApiKeyAuthFlow(options: ApiKeyAuthOptions): (request: HttpRequest) => Promise<ApiKeyAuthOutcome> {
+export function createApiKeyAuthFlow(options: ApiKeyAuthOptions): (request: HttpRequest) => ApiKeyAuthAnswer {
   if (!options || typeof options.apiKeys?.verify !== 'function') {
     throw new ConfigError('apiKeyAuth: options.apiKeys is required, e.g. apiKeyAuth({ apiKeys: new ApiKeys({ store }) })');
   }
@@ -81,7 +92,7 @@ export function createApiKeyAuthFlow(options: ApiKeyAuthOptions): (request: Http
   const invalidChallenge = `Bearer realm=${realm}, error="invalid_token"`;
   const scopeChallenge = `Bearer realm=${realm}, error="insufficient_scope"${scopes ? `, scope=${quoted(scopes.join(' '))}` : ''}`;
 
-  return async (request) => {
+  return (request) => {
     const key = extract(request);
     if (key === undefined) {
       if (optional) return ANONYMOUS;
@@ -92,34 +103,49 @@ export function createApiKeyAuthFlow(options: ApiKeyAuthOptions): (request: Http
       const blocked = throttle.blockedMs(request.ip);
       if (blocked > 0) return tooManyAttempts(blocked);
     }
+    let answer: ApiKeyVerifyResult | Promise<ApiKeyVerifyResult>;
     try {
-      const result = await apiKeys.verify(key, verifyOptions);
-      if (result.valid) return { response: undefined, apiKey: result.apiKey };
-      switch (result.code) {
-        case 'INSUFFICIENT_SCOPE':
-          return reply(403, result.code, 'The API key lacks a required scope.', { 'www-authenticate': scopeChallenge });
-        case 'RATE_LIMITED':
-          return reply(429, result.code, 'The API key exceeded its rate limit.', {
-            'retry-after': retryAfter(result.retryAfterMs),
-          });
-        case 'USAGE_EXCEEDED':
-          return reply(429, result.code, 'The API key has no uses left.', { 'retry-after': retryAfter(USAGE_EXCEEDED_RETRY_MS) });
-        default:
-          return await invalid(result.code, request);
-      }
+      answer = apiKeys.verifyNow(key, verifyOptions);
     } catch (err) {
-      if (isStoreUnavailableError(err)) return { response: storeUnavailable(err.retryAfterMs) };
-      throw err;
+      return unavailable(err);
     }
+    if (!(answer instanceof Promise)) return decide(answer, request);
+    return answer.then((result) => decide(result, request), unavailable);
   };
+
+  function decide(result: ApiKeyVerifyResult, request: HttpRequest): ApiKeyAuthAnswer {
+    if (result.valid) return { response: undefined, apiKey: result.apiKey };
+    switch (result.code) {
+      case 'INSUFFICIENT_SCOPE':
+        return reply(403, result.code, 'The API key lacks a required scope.', { 'www-authenticate': scopeChallenge });
+      case 'RATE_LIMITED':
+        return reply(429, result.code, 'The API key exceeded its rate limit.', {
+          'retry-after': retryAfter(result.retryAfterMs),
+        });
+      case 'USAGE_EXCEEDED':
+        return reply(429, result.code, 'The API key has no uses left.', { 'retry-after': retryAfter(USAGE_EXCEEDED_RETRY_MS) });
+      default:
+        return invalid(result.code, request);
+    }
+  }
 
   async function invalid(code: ApiKeyFailureCode, request: HttpRequest): Promise<ApiKeyAuthOutcome> {
     if (throttle) {
-      const { retryAfterMs } = await throttle.hit(request.ip);
-      if (retryAfterMs > 0) return tooManyAttempts(retryAfterMs);
+      try {
+        const { retryAfterMs } = await throttle.hit(request.ip);
+        if (retryAfterMs > 0) return tooManyAttempts(retryAfterMs);
+      } catch (err) {
+        return unavailable(err);
+      }
     }
     return reply(401, code, 'The API key is invalid, expired or revoked.', { 'www-authenticate': invalidChallenge });
   }
+}
+
+/** Store down → 503 (fail closed); anything else is a programming error and propagates. */
+function unavailable(err: unknown): ApiKeyAuthOutcome {
+  if (isStoreUnavailableError(err)) return { response: storeUnavailable(err.retryAfterMs) };
+  throw err;
 }
 
 function tooManyAttempts(retryAfterMs: number): ApiKeyAuthOutcome {

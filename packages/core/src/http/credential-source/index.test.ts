@@ -8,6 +8,9 @@ describe('compileSources', () => {
     expect(extract(neutralRequest({ headers: { authorization: 'Bearer sk_abc' } }))).toBe('sk_abc');
     expect(extract(neutralRequest({ headers: { authorization: 'BEARER   sk_abc  ' } }))).toBe('sk_abc');
     expect(extract(neutralRequest({ headers: { authorization: 'Bearer' } }))).toBe('');
+    expect(extract(neutralRequest({ headers: { authorization: 'Bearer ' } }))).toBe('');
+    expect(extract(neutralRequest({ headers: { authorization: 'Bearer   sk_abc ' } }))).toBe('sk_abc');
+    expect(extract(neutralRequest({ headers: { authorization: 'bearer sk_abc' } }))).toBe('sk_abc');
     expect(extract(neutralRequest({ headers: { authorization: 'Basic abc' } }))).toBeUndefined();
     expect(extract(neutralRequest({ headers: { authorization: 'Bearersk_abc' } }))).toBeUndefined();
     expect(extract(neutralRequest())).toBeUndefined();

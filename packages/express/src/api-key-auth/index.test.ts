@@ -1,0 +1,42 @@
+import { ApiKeys, MemoryStore } from '@tokenkit/core';
+import type { Request, Response } from 'express';
+import { describe, expect, it } from 'vitest';
+import { apiKeyAuth } from './index.js';
+
+const secret = 'express-unit-secret-0123456789abcdefghij';
+
+describe('apiKeyAuth (Express)', () => {
+  it('on a MemoryStore, a valid key reaches next() in the same tick (no promise hop)', async () => {
+    const apiKeys = new ApiKeys({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret });
+    const { key } = await apiKeys.create({ ownerId: 'o' });
+    const req = { method: 'GET', headers: { authorization: `Bearer ${key}` } } as unknown as Request;
+    let nextArgs: unknown[] | undefined;
+    apiKeyAuth({ apiKeys })(req, {} as Response, (...args: unknown[]) => {
+      nextArgs = args;
+    });
+    expect(nextArgs).toEqual([]);
+    expect(req.apiKey?.ownerId).toBe('o');
+  });
+
+  it('on an asynchronous store, next() follows once the store answers; a programming error goes to next(err)', async () => {
+    const memory = new MemoryStore({ sweepIntervalMs: 0 });
+    const store = new Proxy(memory, {
+      get: (target, name) =>
+        name === 'use' ? (...args: Parameters<MemoryStore['use']>) => Promise.resolve(target.use(...args)) : Reflect.get(target, name),
+    });
+    const apiKeys = new ApiKeys({ store, secret });
+    const { key } = await apiKeys.create({ ownerId: 'o' });
+    const req = { method: 'GET', headers: { authorization: `Bearer ${key}` } } as unknown as Request;
+    const reached = new Promise<unknown[]>((resolve) => apiKeyAuth({ apiKeys })(req, {} as Response, (...args: unknown[]) => resolve(args)));
+    expect(req.apiKey).toBeUndefined();
+    expect(await reached).toEqual([]);
+    expect(req.apiKey?.ownerId).toBe('o');
+
+    const bug = new TypeError('scopes exploded');
+    const broken = new Proxy(apiKeys, {
+      get: (target, name) => (name === 'verifyNow' ? () => Promise.reject(bug) : Reflect.get(target, name)),
+    });
+    const failed = new Promise<unknown[]>((resolve) => apiKeyAuth({ apiKeys: broken })(req, {} as Response, (...args: unknown[]) => resolve(args)));
+    expect(await failed).toEqual([bug]);
+  });
+});

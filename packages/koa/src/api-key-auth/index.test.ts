@@ -1,0 +1,47 @@
+import { ApiKeys, MemoryStore } from '@tokenkit/core';
+import type { Context } from 'koa';
+import { describe, expect, it } from 'vitest';
+import { apiKeyAuth } from './index.js';
+
+const secret = 'koa-unit-secret-0123456789abcdefghijklm';
+
+function context(headers: Record<string, string>): Context {
+  return { method: 'GET', req: { headers }, state: {} } as unknown as Context;
+}
+
+describe('apiKeyAuth (Koa)', () => {
+  it('on a MemoryStore, a valid key calls next() in the same tick and returns its promise as is', async () => {
+    const apiKeys = new ApiKeys({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret });
+    const { key } = await apiKeys.create({ ownerId: 'o' });
+    const ctx = context({ authorization: `Bearer ${key}` });
+    const downstream = Promise.resolve('downstream');
+    let called = false;
+    const returned = apiKeyAuth({ apiKeys })(ctx, () => {
+      called = true;
+      return downstream;
+    });
+    expect(called).toBe(true);
+    expect(returned).toBe(downstream);
+    expect(ctx.state.apiKey?.ownerId).toBe('o');
+  });
+
+  it('on an asynchronous store, next() runs once the store answers and its result is awaited', async () => {
+    const memory = new MemoryStore({ sweepIntervalMs: 0 });
+    const store = new Proxy(memory, {
+      get: (target, name) =>
+        name === 'use' ? (...args: Parameters<MemoryStore['use']>) => Promise.resolve(target.use(...args)) : Reflect.get(target, name),
+    });
+    const apiKeys = new ApiKeys({ store, secret });
+    const { key } = await apiKeys.create({ ownerId: 'o' });
+    const ctx = context({ authorization: `Bearer ${key}` });
+    let called = false;
+    const returned = apiKeyAuth({ apiKeys })(ctx, async () => {
+      called = true;
+    });
+    expect(called).toBe(false);
+    expect(returned).toBeInstanceOf(Promise);
+    await returned;
+    expect(called).toBe(true);
+    expect(ctx.state.apiKey?.ownerId).toBe('o');
+  });
+});
