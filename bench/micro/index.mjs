@@ -69,6 +69,11 @@ async function main() {
   };
   if (!(await naiveVerify(key)).valid || !(await apiKeys.verify(key)).valid) throw new Error('fixture key does not verify');
   const shaMap = new Map([[hash('sha256', key, 'base64url'), 1]]);
+  // The guard as the adapters run it, on the smallest request it reads (headers only).
+  const guard = core.createApiKeyAuthFlow({ apiKeys });
+  const guardRequest = { method: 'GET', headers: { authorization: `Bearer ${key}` } };
+  const guarded = guard(guardRequest);
+  if (guarded instanceof Promise || guarded.response) throw new Error('fixture key does not pass the guard in the same tick');
   const hasher = new core.KeyedHasher(SECRET);
   if (hasher.hash(key).split('$')[1] !== naiveHash(key)) throw new Error('KeyedHasher disagrees with createHmac');
 
@@ -122,6 +127,11 @@ async function main() {
       variants: [
         { name: 'tokenkit', label: 'await ApiKeys.verify(key) on MemoryStore', fn: () => apiKeys.verify(key), async: true },
         { name: 'tokenkit scoped', label: "await ApiKeys.verify(key, { scopes: ['read'] })", fn: () => apiKeys.verify(key, { scopes: ['read'] }), async: true },
+        {
+          name: 'guard',
+          label: 'the apiKeyAuth guard (createApiKeyAuthFlow) per request: header → outcome, answered in the same tick',
+          fn: () => guard(guardRequest),
+        },
         { name: 'naive', label: 'regex + createHmac + Map.get + timingSafeEqual (async)', fn: () => naiveVerify(key), async: true },
         { name: 'reference', label: "crypto.hash('sha256') + Map.get (SPEC §6 ≈ 1 µs)", fn: () => shaMap.get(hash('sha256', key, 'base64url')) },
       ],
@@ -172,6 +182,7 @@ async function main() {
     hashVsCreateHmac: get('keyed hash', 'naive') / get('keyed hash', 'tokenkit'),
     verifyVsNaive: get('verify (CPU per call)', 'naive') / get('verify (CPU per call)', 'tokenkit'),
     verifyNs: get('verify (CPU per call)', 'tokenkit'),
+    guardNs: get('verify (CPU per call)', 'guard'),
   };
   console.log();
   printTable(

@@ -197,6 +197,19 @@ export function resultsMarkdown(run) {
           ]),
         ),
         '',
+        ...(sc.mapReference
+          ? [
+              'Reference, same run, own process: a bare `Map<string, record>` of the same sizes — fetch a record by a fresh ' +
+                'id string and read its hash, scopes and meta, nothing else. What it loses with size is the memory system ' +
+                '(cache and TLB misses), not the algorithm.',
+              '',
+              table(
+                ['entries', 'time per lookup'],
+                sc.mapReference.map((r) => [fmt(r.storedKeys), nsOrUs(r.nsPerLookup)]),
+              ),
+              '',
+            ]
+          : []),
         `Memory-store RSS per record at ${fmt(sc.rss?.[0]?.records)} records, each kind in a fresh \`node --expose-gc\` process: ` +
           '(RSS after the records and four full GCs − RSS before, after the same GCs) ÷ records.',
         '',

@@ -88,18 +88,25 @@ export function judgeTargets(s) {
   // 1b. Guard CPU near 1 µs.
   {
     const ref = microNs('verify (CPU per call)', 'reference');
+    const guardNs = microNs('verify (CPU per call)', 'guard');
+    const sha = microNs('keyed hash', 'reference');
     const entry = {
       id: 'guard-cpu',
-      target: "The guard's CPU cost stays near 1 µs per request (judged as ≤ 1.5 µs for `await ApiKeys.verify` on a MemoryStore)",
-      status: !micro ? 'not measured' : verifyNs <= 1500 ? 'met' : 'not met',
-      value: micro ? `${us(verifyNs)} per verify (sha256 + Map.get reference in the same run: ${us(ref)})` : 'n/a',
+      target: "The guard's CPU cost stays near 1 µs per request (judged as ≤ 1.5 µs for the apiKeyAuth guard on a MemoryStore: header → outcome)",
+      status: !micro || guardNs === undefined ? 'not measured' : guardNs <= 1500 ? 'met' : 'not met',
+      value: micro
+        ? `${us(guardNs)} per guarded request (\`await ApiKeys.verify\` ${us(verifyNs)}; sha256 + Map.get reference in the same run: ${us(ref)})`
+        : 'n/a',
     };
     if (entry.status === 'not met') {
       entry.detail =
         `Measured pieces in the same run: keyed hash ${us(microNs('keyed hash', 'tokenkit'))} (two one-shot \`crypto.hash\` calls, ` +
         `the floor for HMAC-SHA256 in Node 20: it cannot resume a precomputed SHA-256 state), parse ${us(microNs('parseCredential', 'tokenkit'))}; ` +
-        'the rest is the store lookup, the constant-time compare (a JS XOR-accumulate loop, ~0.1 µs), two promise hops and the ' +
-        'ApiKey result object.';
+        'the rest is the store lookup, the constant-time compare (a JS XOR-accumulate loop) and the ApiKey result object — no ' +
+        'promise: the guard answers in the same tick on a MemoryStore. ' +
+        `The machine itself ran slow in this run: one \`crypto.hash('sha256')\` took ${us(sha)} against SPEC §6's 225 ns reference ` +
+        `(×${fmt(sha / 225, 2)}); the full run of 2026-11-29 10:41 UTC, when one hash took 0.20 µs, measured 1.44 µs per ` +
+        '`await ApiKeys.verify` on the code before the same-tick guard.';
     }
     out.push(entry);
   }
@@ -169,15 +176,7 @@ export function judgeTargets(s) {
     if (entry.status === 'not met') {
       entry.detail =
         store === 'memory'
-          ? 'No algorithmic growth — the lookup is one Map.get, O(1), unlike the O(n) seed design below — but ' +
-            'each verification makes ~8 dependent reads into the record set (the Map bucket and entry, the stored id string for ' +
-            'the key compare, the slot\'s record, its hash string, its scopes array, its TTL slot). With 1k keys they all stay in ' +
-            'cache; with 1M keys spread over a ~1 GB heap many of them miss the cache and the TLB (~100 ns each), and how many ' +
-            'depends on what else holds the host\'s shared caches — this ratio moved between ×1.3 and ×1.9 across full runs on ' +
-            'this machine on 2026-11-29. The probe keys ' +
-            'are presented as fresh strings, like a parsed header, so the benchmark adds no misses of its own. What would fix it: ' +
-            'a layout whose hot path touches one or two cache lines per record (an open-addressing id table and the hash bytes ' +
-            'in typed arrays) — a larger rewrite of MemoryStore than this change.'
+          ? memoryFlatDetail(flat)
           : 'The Redis lookup is O(1) (one HGET of one hash key per record); growth comes from redis-server memory and cache ' +
             'effects on the shared cores. Re-run on a quiet machine to separate that from noise.';
     }
@@ -248,4 +247,29 @@ export function judgeTargets(s) {
     out.push(entry);
   }
   return out;
+}
+
+/**
+ * Why the memory store's 1k → 1M ratio is what it is, from the bare-Map reference measured in the same run.
+ * @param {{from: number, to: number, nsPerVerifyRatio: number, growthNs?: number, referenceNs?: number[], referenceRatio?: number, referenceGrowthNs?: number, floorRatio?: number}} flat
+ */
+function memoryFlatDetail(flat) {
+  const base =
+    'No algorithmic growth — the lookup is one Map.get, O(1), unlike the O(n) seed design below. What grows is the memory ' +
+    'system: with 1k keys every record stays in cache; with 1M keys spread over a ~1 GB heap each of the reads a ' +
+    'verification makes (the Map bucket and entry, the stored id string, the record slot and record, its hash string, its ' +
+    'scopes and meta for the returned view, its TTL slot) misses the cache and the TLB — on a 2-vCPU VM, where a TLB miss ' +
+    'is a nested page walk. The probe keys are presented as fresh strings, like a parsed header, so the benchmark adds no ' +
+    'misses of its own.';
+  if (flat.referenceNs === undefined || flat.floorRatio === undefined) return base;
+  return (
+    `${base} Measured in this run: a bare \`Map<string, record>\` lookup that reads only the hash, scopes and meta ` +
+    `(bench/scale/map-reference-child.mjs) goes from ${fmt(flat.referenceNs[0])} ns at ${fmt(flat.from)} entries to ` +
+    `${fmt(flat.referenceNs[1])} ns at ${fmt(flat.to)} (×${fmt(flat.referenceRatio, 1)}, +${fmt(flat.referenceGrowthNs)} ns); ` +
+    `a verification grows by +${fmt(flat.growthNs)} ns. Even a store whose only size-dependent work was that bare lookup ` +
+    `would measure ×${fmt(flat.floorRatio, 2)} here, so "within 20%" is below what this machine's memory system allows for ` +
+    'any map of 1M records next to a ~1–2 µs verification. The part that is the store\'s own (the growth beyond the ' +
+    'reference) would shrink with a layout whose hot path touches fewer lines per record — an open-addressing id table ' +
+    'with the hash bytes and deadline in one typed-array row — at the cost of a MemoryStore rewrite not made here.'
+  );
 }

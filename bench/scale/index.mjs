@@ -18,6 +18,7 @@ async function main() {
 
   console.log(`verification vs stored keys (${sizes.map((s) => fmt(s)).join(', ')})`);
   out.verify.push(...(await runChild(join(HERE, 'memory-child.mjs'), [sizes.join(','), opts.quick ? 'quick' : 'full'])));
+  out.mapReference = await runChild(join(HERE, 'map-reference-child.mjs'), [sizes.join(','), opts.quick ? 'quick' : 'full']);
 
   if (!opts.noRedis) {
     const redis = opts.redisPort ? { host: opts.redisHost, port: opts.redisPort, stop: async () => {} } : await acquireRedis();
@@ -43,6 +44,19 @@ async function main() {
       nsPerVerifyRatio: last.nsPerVerify / first.nsPerVerify,
       p50Ratio: last.p50Us / first.p50Us,
     };
+    const refFirst = out.mapReference.find((r) => r.storedKeys === first.storedKeys);
+    const refLast = out.mapReference.find((r) => r.storedKeys === last.storedKeys);
+    if (store === 'memory' && refFirst && refLast) {
+      // What a bare Map<string, record> loses over the same sizes, and the ratio a store
+      // would show if that lookup were the only thing that grew: the machine's floor.
+      Object.assign(out.memoryFlatness, {
+        referenceNs: [refFirst.nsPerLookup, refLast.nsPerLookup],
+        referenceRatio: refLast.nsPerLookup / refFirst.nsPerLookup,
+        growthNs: last.nsPerVerify - first.nsPerVerify,
+        referenceGrowthNs: refLast.nsPerLookup - refFirst.nsPerLookup,
+        floorRatio: (first.nsPerVerify + refLast.nsPerLookup - refFirst.nsPerLookup) / first.nsPerVerify,
+      });
+    }
   }
 
   console.log(`\nmemory-store RSS per record at ${fmt(rssRecords)} records (fresh process, --expose-gc)`);
