@@ -17,6 +17,28 @@ const pct = (x) => (Number.isFinite(x) ? `${fmt(x * 100, 1)}%` : 'n/a');
 const nsOrUs = (ns) => (!Number.isFinite(ns) ? 'n/a' : ns >= 10_000 ? `${fmt(ns / 1000, 1)} µs` : ns >= 1000 ? `${fmt(ns / 1000, 2)} µs` : `${fmt(ns, 0)} ns`);
 
 /**
+ * How fast the machine ran in this run against the figures SPEC §6 measured on
+ * the reference machine, so a slow or contended run reads as such.
+ * @param {Record<string, any>} s - section results
+ * @returns {string}
+ */
+function machineSpeed(s) {
+  const parts = [];
+  const hashNs = s.micro?.ok
+    ? s.micro.groups.find((g) => g.name === 'keyed hash')?.variants.find((v) => v.name === 'reference')?.nsPerOp
+    : undefined;
+  if (Number.isFinite(hashNs)) parts.push(`one \`crypto.hash('sha256')\` ${fmt(hashNs)} ns (SPEC: 225 ns, ×${fmt(hashNs / 225, 2)})`);
+  const bare = (framework) => s.http?.ok ? s.http.scenarios.find((x) => x.framework === framework && x.variant === 'bare')?.reqPerSec : undefined;
+  const reference = { express4: 17_700, express5: 15_700, koa2: 69_500, koa3: 69_500 };
+  for (const [framework, ref] of Object.entries(reference)) {
+    const got = bare(framework);
+    if (Number.isFinite(got)) parts.push(`bare ${framework} ${fmt(got)} req/s (SPEC: ${fmt(ref)}, ${pct(got / ref)})`);
+  }
+  if (parts.length === 0) return 'n/a';
+  return `${parts.join('; ')} — ratios are measured within this run, but a machine well below the reference speed is a contended one, and its HTTP rounds vary more`;
+}
+
+/**
  * @param {{machine: Record<string, any>, mode: string, seconds: number, sections: Record<string, any>, svgPath: string}} run
  * @returns {string}
  */
@@ -48,6 +70,7 @@ export function resultsMarkdown(run) {
         ['ioredis / autocannon', `${m.ioredis} / ${m.autocannon}`],
         ['Load average at start', m.loadAverage],
         ['Commit', m.gitCommit ?? 'n/a'],
+        ['Speed against SPEC §6\'s reference figures', machineSpeed(s)],
       ],
     ),
     '',

@@ -70,17 +70,20 @@ export function judgeTargets(s) {
           ? `A bare Koa request costs the server ~${fmt(koaBare, 1)} µs of CPU, so 95% leaves ≤ ${fmt(koaBare / 0.95 - koaBare, 2)} µs for the ` +
             'whole guard (SPEC §6 itself puts 1 µs at ~7% of a Koa request). '
           : '') +
-        `The guard's floor here: \`ApiKeys.verify\` ${us(verifyNs)}, of which the keyed hash is ${us(microNs('keyed hash', 'tokenkit'))} ` +
-        `(HMAC-SHA256 = two one-shot \`crypto.hash\` calls; one costs ${us(microNs('keyed hash', 'reference'))}) and parsing ` +
-        `${us(microNs('parseCredential', 'tokenkit'))}; the adapter and Koa's extra middleware add ~0.2 µs. Express requests cost ` +
-        '4–5× a Koa one, so the same guard is a smaller share there — yet Express shows the larger CPU deltas: they are kernel ' +
-        'time, not guard code. `node bench/http/profile-diff.mjs express4 bare memory` (a separate run, 2026-11-29: ~81–90k ' +
-        'requests per variant under `--cpu-prof`) put the guarded variant at +6.2 µs busy per request, of which +5.5 µs in the ' +
-        '`writev` syscall (a loopback send runs the receiving side\'s TCP path on the sender\'s core, so its cost moves with where ' +
-        'autocannon is scheduled) and +1.3 µs in the guard\'s JavaScript. Req/s ratios also carry the load generator\'s share ' +
-        'of the same 2 cores (±10–15% per round). What would close the Koa gap: a keyed hash cheaper than ' +
-        'HMAC-SHA256 (e.g. one SHA-256 over secret ‖ credential, or BLAKE3 in a native addon) — a change to the stored-hash ' +
-        'definition in SPEC §2, not made here.';
+        `The guard's floor here: ${us(microNs('verify (CPU per call)', 'guard'))} per request in a tight loop (the guard answers in the ` +
+        'same tick on a MemoryStore, no promise), of which the keyed hash is ' +
+        `${us(microNs('keyed hash', 'tokenkit'))} (HMAC-SHA256 = two one-shot \`crypto.hash\` calls; one costs ${us(microNs('keyed hash', 'reference'))}) ` +
+        `and parsing ${us(microNs('parseCredential', 'tokenkit'))}. Inside a server the same code runs with cold caches — ` +
+        'between two requests Node\'s HTTP stack, the framework and OpenSSL evict it — and costs more: ' +
+        '`node bench/http/perf-kernel.mjs koa2 bare memory` (perf cpu-clock samples of the app server; a separate run, ' +
+        '2026-11-29 12:23 UTC, on this machine at about half its reference speed) measured 35.1 → 47.6 µs per request, of which ' +
+        '+3.1 µs kernel (+2.0 µs waking autocannon\'s epoll on the other vCPU from inside `writev`: a loopback send runs the ' +
+        'receiver\'s TCP path and wake-up on the sender\'s core) and +9.4 µs user space, spread over the guard\'s functions at ' +
+        'roughly 2× their tight-loop cost (e.g. `parseCredential` 0.39 µs per request). Express is noisier still: the same pair ' +
+        '(express4 bare vs memory) measured 98.8% and 71% of bare in two perf runs minutes apart; Express 4 re-prototypes ' +
+        '`req`/`res` on every request, and its megamorphic property lookups dominate both profiles. What would close the Koa ' +
+        'gap: a keyed hash cheaper than HMAC-SHA256 (e.g. one SHA-256 over secret ‖ credential, or BLAKE3 in a native addon) — a ' +
+        'change to the stored-hash definition in SPEC §2, not made here.';
     }
     out.push(entry);
   }
@@ -151,12 +154,13 @@ export function judgeTargets(s) {
         'is verified with one `HGET` of its record version once cached (packages/redis/src/unmetered.ts), so Redis does a ' +
         `GET-sized lookup (raw GET ${usec(getRow)} server time) and the Node side parses one short string. App server CPU per ` +
         `request, raw GET → guarded: ${perFramework}. What remains is the guard's own CPU (keyed hash, parse, constant-time ` +
-        'compare, ApiKey view: the verify figure above) plus the fail-closed deadline bookkeeping: on the client side alone ' +
-        '(`node bench/redis-client/index.mjs`, 50 calls in flight, a separate run on 2026-11-29) a raw GET costs 6.0 µs and a ' +
-        'verification 8.4 µs of Node CPU, so ~0.9 µs beyond `ApiKeys.verify` itself is the deadline queue and two promise ' +
-        'hops. Larger deltas in the table (Express) are mostly kernel time in `writev`, as explained for the memory guard; the ' +
-        'app shares the cores with autocannon and redis-server and req/s rounds vary by 10–15%. Of the ~2.4 µs the keyed ' +
-        'hash alone (two `crypto.hash` calls, required by SPEC §2) is about a third.';
+        'compare, ApiKey view: the guard figure above, higher in situ for the reasons given there) plus the fail-closed ' +
+        'deadline bookkeeping (one queue entry and one promise per call; the cached-version check runs inside that promise, ' +
+        'so a verification takes one promise hop more than a raw GET). On the client side alone (`node bench/redis-client/index.mjs`, ' +
+        '50 calls in flight; a separate run on 2026-11-29 before the same-tick change, on a quiet machine) a raw GET cost 6.0 µs ' +
+        'and a verification 8.4 µs of Node CPU. The app shares the cores with autocannon and redis-server, and req/s rounds ' +
+        'vary by 10–15% on a quiet machine, more on a contended one (see the machine table). Of the guard\'s own cost the keyed ' +
+        'hash alone (two `crypto.hash` calls, required by SPEC §2) is about half.';
     }
     out.push(entry);
   }
