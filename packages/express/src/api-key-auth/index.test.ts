@@ -1,6 +1,8 @@
 import { ApiKeys, MemoryStore } from '@tokenkit/core';
 import type { Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
+// An asynchronous store, as RedisStore is (relative import: test helpers are not part of core's API).
+import { InstrumentedStore } from '../../../core/src/test-utils/stores.js';
 import { apiKeyAuth } from './index.js';
 
 const secret = 'express-unit-secret-0123456789abcdefghij';
@@ -19,11 +21,7 @@ describe('apiKeyAuth (Express)', () => {
   });
 
   it('on an asynchronous store, next() follows once the store answers; a programming error goes to next(err)', async () => {
-    const memory = new MemoryStore({ sweepIntervalMs: 0 });
-    const store = new Proxy(memory, {
-      get: (target, name) =>
-        name === 'use' ? (...args: Parameters<MemoryStore['use']>) => Promise.resolve(target.use(...args)) : Reflect.get(target, name),
-    });
+    const store = new InstrumentedStore(new MemoryStore({ sweepIntervalMs: 0 })); // answers with promises
     const apiKeys = new ApiKeys({ store, secret });
     const { key } = await apiKeys.create({ ownerId: 'o' });
     const req = { method: 'GET', headers: { authorization: `Bearer ${key}` } } as unknown as Request;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../api-keys/index.js';
 import { StoreUnavailableError } from '../../errors.js';
 import { MemoryStore } from '../../store/memory-store.js';
+import { InstrumentedStore } from '../../test-utils/stores.js';
 import { neutralRequest } from '../testing/neutral-request.js';
 import { createApiKeyAuthFlow } from './index.js';
 
@@ -48,10 +49,7 @@ describe('createApiKeyAuthFlow', () => {
     expect(invalid).toBeInstanceOf(Promise);
     expect((await invalid).response?.status).toBe(401);
 
-    const asyncStore = new Proxy(memory, {
-      get: (target, name) =>
-        name === 'use' ? (...args: Parameters<MemoryStore['use']>) => Promise.resolve(target.use(...args)) : Reflect.get(target, name),
-    });
+    const asyncStore = new InstrumentedStore(memory); // answers with promises
     const later = createApiKeyAuthFlow({ apiKeys: new ApiKeys({ store: asyncStore, secret }) })(
       neutralRequest({ headers: { authorization: `Bearer ${key}` } }),
     );
