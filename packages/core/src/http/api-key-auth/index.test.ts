@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiKeys } from '../../api-keys/index.js';
+import { type ApiKey, ApiKeys } from '../../api-keys/index.js';
 import { StoreUnavailableError } from '../../errors.js';
 import { MemoryStore } from '../../store/memory-store.js';
 import { InstrumentedStore } from '../../test-utils/stores.js';
@@ -78,6 +78,14 @@ describe('createApiKeyAuthFlow', () => {
       expect(outcome.response?.status, mode).toBe(503);
       expect(outcome.response?.headers['retry-after'], mode).toMatch(/^\d+$/);
     }
+  });
+
+  it('accepts a test double that implements only verify()', async () => {
+    const apiKey = { id: 'k', ownerId: 'o' } as unknown as ApiKey;
+    const double = { verify: async () => ({ valid: true as const, apiKey }) } as unknown as ApiKeys;
+    const guard = createApiKeyAuthFlow({ apiKeys: double });
+    const outcome = await guard(neutralRequest({ headers: { authorization: 'Bearer sk_anything' } }));
+    expect(outcome).toEqual({ response: undefined, apiKey });
   });
 
   it('rejects configuration mistakes at construction', () => {
