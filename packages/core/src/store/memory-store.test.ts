@@ -44,6 +44,38 @@ describe('MemoryStore specifics', () => {
     expect((await store.get('t', 'a'))?.hash).toBe('v1$a');
   });
 
+  it('copies nested values too, and every record shape exactly — odd field names included', async () => {
+    const store = new MemoryStore({ sweepIntervalMs: 0 });
+    const written = { id: 'k', hash: `v1$${'h'.repeat(43)}`, expiresAt: null, scopes: ['read'], meta: { plan: { tier: 1 } } };
+    await store.put('t', written, { ttlMs: null });
+    written.scopes.push('write');
+    written.meta.plan.tier = 2;
+    expect(await store.get('t', 'k')).toEqual({ id: 'k', hash: `v1$${'h'.repeat(43)}`, expiresAt: null, scopes: ['read'], meta: { plan: { tier: 1 } } });
+
+    // Shapes are cached by their field names: names that would collide when
+    // joined, a field literally called __proto__, and a field set to undefined.
+    const shapes: Array<Record<string, unknown>> = [
+      { id: 's1', hash: 'v1$x', expiresAt: null, 'a\u0000b': 1 },
+      { id: 's2', hash: 'v1$x', expiresAt: null, a: 2, b: 3 },
+      { id: 's3', hash: 'v1$x', expiresAt: null, a: 4, b: 5 },
+      JSON.parse('{"id":"s4","hash":"v1$x","expiresAt":null,"__proto__":{"polluted":true}}'),
+      { id: 's5', hash: 'v1$x', expiresAt: null, note: undefined },
+    ];
+    for (const shape of shapes) await store.put('shapes', shape as never, { ttlMs: null });
+    for (const shape of shapes) {
+      const stored = (await store.get('shapes', shape['id'] as string)) as unknown as Record<string, unknown>;
+      expect(Object.keys(stored), String(shape['id'])).toEqual(Object.keys(shape));
+      expect(stored, String(shape['id'])).toEqual(shape);
+      expect(Object.getPrototypeOf(stored), String(shape['id'])).toBe(Object.prototype);
+    }
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+
+    // update() merges into a fresh copy of the same kind; the id cannot change.
+    const updated = await store.update('t', 'k', { meta: { plan: { tier: 3 } }, id: 'other' } as never);
+    expect(updated).toMatchObject({ id: 'k', scopes: ['read'], meta: { plan: { tier: 3 } } });
+    expect(await store.get('t', 'other')).toBeNull();
+  });
+
   // Deadlines are stored as int32 ms offsets from a moving base, with exact
   // doubles as the fallback (see Slots in memory-store.ts): every path must
   // still expire at exactly the millisecond the TTL ends.
