@@ -402,6 +402,19 @@ describe('ApiKeys', () => {
     expect(store.calls.use).toBe(13);
   });
 
+  it('lastUsedAt written recently by another process (seen in the record) suppresses this one\'s write', async () => {
+    const { apiKeys, clock, store, memory } = setup();
+    const { key, apiKey } = await apiKeys.create({ ownerId: 'o' });
+    // Another process verified the key 30 s ago and wrote lastUsedAt.
+    await memory.update('key', apiKey.id, { lastUsedAt: clock.time - 30_000 });
+    store.reset();
+    expect(await apiKeys.verify(key)).toMatchObject({ valid: true });
+    expect(store.calls.update).toBe(0);
+    clock.time += 30_000; // now a full minute after the other write
+    expect(await apiKeys.verify(key)).toMatchObject({ valid: true });
+    expect(store.calls.update).toBe(1);
+  });
+
   it('a failing lastUsedAt write does not fail the verification', async () => {
     const { apiKeys, store } = setup();
     const { key } = await apiKeys.create({ ownerId: 'o' });
@@ -484,7 +497,8 @@ describe('ApiKeys', () => {
 
   describe('verifyNow', () => {
     it('answers in the same tick when the store does (MemoryStore), with a promise when it does not', async () => {
-      const direct = new ApiKeys({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret: TEST_SECRET });
+      const clock = new ManualClock();
+      const direct = new ApiKeys({ store: new MemoryStore({ now: clock.now, sweepIntervalMs: 0 }), secret: TEST_SECRET, now: clock.now });
       const { key } = await direct.create({ ownerId: 'o', scopes: ['read'] });
       const answer = direct.verifyNow(key, { scopes: ['read'] });
       expect(answer).not.toBeInstanceOf(Promise);

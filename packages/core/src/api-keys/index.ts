@@ -328,7 +328,7 @@ export class ApiKeys {
       return this.reject(code, id, result.retryAfterMs);
     }
     const record = result.record;
-    this.touch(record.id, now);
+    this.touch(record, now);
     if (this.pipeline.observed) this.pipeline.emit({ type: 'apikey.verified', id: record.id, subject: record.ownerId, at: now });
     return { valid: true, apiKey: toApiKey(record, now) };
   }
@@ -339,7 +339,11 @@ export class ApiKeys {
   }
 
   /** Coalesced `lastUsedAt`: at most one store write per key per minute, off the request path. */
-  private touch(id: string, now: number): void {
+  private touch(record: ApiKeyRecord, now: number): void {
+    // The record itself says when lastUsedAt was last written (by any process):
+    // within the minute — the common case — no lookup in the map below at all.
+    if (record.lastUsedAt !== null && now - record.lastUsedAt < LAST_USED_EVERY_MS) return;
+    const id = record.id;
     const last = this.lastUsedWritten.get(id);
     if (last !== undefined && now - last < LAST_USED_EVERY_MS) return;
     if (this.lastUsedWritten.size >= LAST_USED_TRACKED) this.lastUsedWritten.clear();
