@@ -5,7 +5,7 @@ import type { TokenkitEvent } from '../events.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { InstrumentedStore, ManualClock, OTHER_SECRET, TEST_SECRET } from '../test-utils/stores.js';
-import { type ApiKey, ApiKeys, type ApiKeysOptions, type CreateApiKeyOptions } from './index.js';
+import { type ApiKey, type ApiKeyRecord, ApiKeys, type ApiKeysOptions, type CreateApiKeyOptions } from './index.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -406,7 +406,7 @@ describe('ApiKeys', () => {
     const { apiKeys, clock, store, memory } = setup();
     const { key, apiKey } = await apiKeys.create({ ownerId: 'o' });
     // Another process verified the key 30 s ago and wrote lastUsedAt.
-    await memory.update('key', apiKey.id, { lastUsedAt: clock.time - 30_000 });
+    await memory.update<ApiKeyRecord>('key', apiKey.id, { lastUsedAt: clock.time - 30_000 });
     store.reset();
     expect(await apiKeys.verify(key)).toMatchObject({ valid: true });
     expect(store.calls.update).toBe(0);
