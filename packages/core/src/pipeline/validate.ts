@@ -47,12 +47,20 @@ export function copyMeta(meta: Meta | undefined): Meta {
 }
 
 /**
+ * @param value - a candidate subject (user or owner id)
+ * @returns whether it is usable as one: a non-empty string of at most 256 characters
+ */
+export function isSubject(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 256;
+}
+
+/**
  * @param value - candidate id of a user/owner/creator
  * @param name - option name for the message
  * @returns the value when it is a non-empty string of at most 256 characters
  */
 export function checkSubject(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
+  if (!isSubject(value)) {
     throw new InvalidArgumentError(`${name} must be a non-empty string of at most 256 characters`);
   }
   return value;

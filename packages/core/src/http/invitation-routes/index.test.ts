@@ -25,6 +25,30 @@ describe('createInvitationFlow', () => {
     expect(log).toEqual(['u7:editor:u7']);
   });
 
+  it('a user without a usable id is answered 401 as signed out (never a 500), with one TOKENKIT_UNUSABLE_USER warning', async () => {
+    const invites = new Invitations({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret });
+    const { code } = await invites.create({ createdBy: 'admin', role: 'editor' });
+    const warnings: Array<{ code?: string }> = [];
+    const onWarning = (warning: Error & { code?: string }) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      for (const id of ['', 'x'.repeat(257), 42, undefined]) {
+        const handle = createInvitationFlow<null, { id: string }>({ invites, getUser: () => ({ id: id as string }) });
+        const res = await handle(
+          neutralRequest({ method: 'POST', path: '/accept', headers: { 'content-type': 'application/json' }, raw: JSON.stringify({ code }) }),
+        );
+        expect(res?.status, String(id)).toBe(401);
+        expect(JSON.parse(String(res?.body)).code).toBe('UNAUTHENTICATED');
+      }
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      expect(warnings.filter((w) => w.code === 'TOKENKIT_UNUSABLE_USER')).toHaveLength(1);
+      // The invitation was not spent.
+      expect((await invites.check(code)).valid).toBe(true);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('rejects configuration mistakes at construction', () => {
     const invites = new Invitations({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret });
     expect(() => createInvitationFlow({} as never)).toThrow(/invites is required/);

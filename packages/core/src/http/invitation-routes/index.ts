@@ -1,4 +1,5 @@
 import { ConfigError, isStoreUnavailableError } from '../../errors.js';
+import { isSubject } from '../../pipeline/validate.js';
 import type { Invitation, InvitationFailureCode, Invitations } from '../../invitations/index.js';
 import { readBody, stringField } from '../body/index.js';
 import { TokenCookie } from '../cookies/index.js';
@@ -103,7 +104,9 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
   async function accept(request: HttpRequest<N>): Promise<HttpResponse> {
     if (request.headers['sec-fetch-site'] === 'cross-site') return crossSite();
     const user = await getUser(request.native);
-    if (!user) {
+    // A user without a usable id cannot redeem anything: answer as signed out (never a 500), and tell the developer once.
+    if (user && !isSubject(user.id)) warnUnusableUser();
+    if (!user || !isSubject(user.id)) {
       return problem({ status: 401, code: 'UNAUTHENTICATED', detail: 'Sign in to accept the invitation.', headers: TOKEN_HEADERS });
     }
     const body = await readBody(request, bodyLimit);
@@ -126,6 +129,19 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
     const cookies = code === 'EMAIL_MISMATCH' ? [] : [cookie.clear(path)];
     return problem({ status: INVITATION_FAILURE_STATUS[code], code, detail: DETAILS[code], headers: TOKEN_HEADERS, cookies });
   }
+}
+
+let warnedUnusableUser = false;
+
+function warnUnusableUser(): void {
+  if (warnedUnusableUser) return;
+  warnedUnusableUser = true;
+  process.emitWarning(
+    'invitationRoutes: getUser returned a user whose id is not a non-empty string of at most 256 characters; the ' +
+      'request was answered 401 as if signed out. Return null for anonymous requests and { id, email? } with the ' +
+      'account id otherwise.',
+    { code: 'TOKENKIT_UNUSABLE_USER', type: 'TokenkitWarning' },
+  );
 }
 
 function badRequest(code: string, detail: string): HttpResponse {
