@@ -572,7 +572,7 @@ const MAX_TEMPLATES = 64;
  * hashes arrive as `tag + '$' + digest` ropes, ~45 bytes more each. Nested
  * values are copied too (below). Measured with bench/scale at 1M keys on our
  * 2-vCPU machines: ~1 µs less per verification (4.8 → 3.8 µs, median of five
- * interleaved runs) at the same RSS per reset token. Records are JSON by
+ * runs each) at the same RSS per reset token. Records are JSON by
  * contract (RedisStore stores every field as JSON text), so the copies are exact.
  *
  * @param record - a record as written
