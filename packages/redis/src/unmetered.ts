@@ -72,12 +72,11 @@ export function isUnmetered(record: StoredRecord): boolean {
  * `firstUseFailure` (hash in constant time → revoked → expired → scopes, the
  * order MemoryStore uses too), then the e-mail binding.
  *
- * @param record - the current record (null when absent)
+ * @param record - the current record (its cached copy, confirmed by its version)
  * @param request - the use request (without a subject)
  * @returns the same result the script would give
  */
-export function checkUnmetered<R extends StoredRecord>(record: R | null, request: UseRequest): UseResult<R> {
-  if (record === null) return { ok: false, reason: 'NOT_FOUND' };
+export function checkUnmetered<R extends StoredRecord>(record: R, request: UseRequest): UseResult<R> {
   const failure = firstUseFailure(record, request);
   if (failure !== undefined) return { ok: false, reason: failure };
   if (record.email != null && request.email !== record.email) return { ok: false, reason: 'EMAIL_MISMATCH' };

@@ -27,18 +27,19 @@ export type { ApiKeyAuthOptions } from '@tokenkit/core';
 export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
   const guard = createApiKeyAuthFlow(options);
   return (req: Request, res: Response, next: NextFunction): void => {
-    const proceed = (outcome: ApiKeyAuthOutcome): void => {
-      if (outcome.response) {
-        send(res, outcome.response);
-        return;
-      }
-      req.apiKey = outcome.apiKey;
-      next();
-    };
     // A MemoryStore answers in this tick: continue without a promise hop.
     // A synchronous throw reaches Express's own try/catch → next(err).
     const answer = guard(new ExpressRequest(req));
-    if (answer instanceof Promise) settle(answer, proceed, next);
-    else proceed(answer);
+    if (answer instanceof Promise) settle(answer, (outcome) => proceed(req, res, next, outcome), next);
+    else proceed(req, res, next, answer);
   };
+}
+
+function proceed(req: Request, res: Response, next: NextFunction, outcome: ApiKeyAuthOutcome): void {
+  if (outcome.response) {
+    send(res, outcome.response);
+    return;
+  }
+  req.apiKey = outcome.apiKey;
+  next();
 }

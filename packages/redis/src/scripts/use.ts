@@ -1,3 +1,4 @@
+import { VERSION_FIELD } from '../codec.js';
 import { CONSTANT_TIME_LUA } from './constant-time.js';
 
 /**
@@ -110,13 +111,13 @@ if email ~= nil and email ~= ARGV[4] then return { 'EMAIL_MISMATCH' } end
 
 if maxUses == nil and subject == '' then return { 'OK', flat } end
 
--- A counted use changes the record: drop its version (codec VERSION_FIELD)
+-- A counted use changes the record: drop its version
 -- so no server's cached copy of it is taken as current any more.
 
 set('uses', tostring(uses + 1))
 if subject == '' then
   redis.call('HSET', KEYS[1], 'uses', flat[at['uses']])
-  redis.call('HDEL', KEYS[1], ':v')
+  redis.call('HDEL', KEYS[1], '${VERSION_FIELD}')
 else
   -- Append as text: both the stored array and the subject are JSON.stringify output.
   if usedBy == nil then
@@ -125,7 +126,7 @@ else
     set('usedBy', string.sub(usedBy, 1, -2) .. ',' .. subject .. ']')
   end
   redis.call('HSET', KEYS[1], 'uses', flat[at['uses']], 'usedBy', flat[at['usedBy']])
-  redis.call('HDEL', KEYS[1], ':v')
+  redis.call('HDEL', KEYS[1], '${VERSION_FIELD}')
 end
 if maxUses ~= nil and uses + 1 >= maxUses and ARGV[2] ~= '' then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])

@@ -104,9 +104,9 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
   async function accept(request: HttpRequest<N>): Promise<HttpResponse> {
     if (request.headers['sec-fetch-site'] === 'cross-site') return crossSite();
     const user = await getUser(request.native);
-    // A user without a usable id cannot redeem anything: answer as signed out (never a 500), and tell the developer once.
-    if (user && !isSubject(user.id)) warnUnusableUser();
     if (!user || !isSubject(user.id)) {
+      // A user without a usable id cannot redeem anything: answer as signed out (never a 500), and tell the developer once.
+      if (user) warnUnusableUser();
       return problem({ status: 401, code: 'UNAUTHENTICATED', detail: 'Sign in to accept the invitation.', headers: TOKEN_HEADERS });
     }
     const body = await readBody(request, bodyLimit);
