@@ -11,6 +11,7 @@ export function toWebRequest(req: Request): WebRequest {
     cookieHeader: req.headers.cookie,
     fetchSite: req.get('sec-fetch-site'),
     form: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {},
+    remoteAddress: req.socket.remoteAddress,
   };
 }
 

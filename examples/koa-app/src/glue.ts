@@ -11,6 +11,7 @@ export function toWebRequest(ctx: Context): WebRequest {
     cookieHeader: ctx.get('cookie') || undefined,
     fetchSite: ctx.get('sec-fetch-site') || undefined,
     form: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {},
+    remoteAddress: ctx.req.socket.remoteAddress,
   };
 }
 

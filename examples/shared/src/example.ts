@@ -1,4 +1,6 @@
 import { ApiKeys, Invitations, ResetTokens, type Store } from '@tokenkit/core';
+import { AnonState } from './anon.js';
+import { signingSecret } from './keyed.js';
 import { NoteStore } from './notes.js';
 import { Outbox } from './outbox.js';
 import type { ScryptCost } from './password-hash.js';
@@ -49,6 +51,10 @@ export interface Example {
   invites: Invitations;
   users: UserStore;
   sessions: SessionStore;
+  /** CSRF and flash state of visitors who are not signed in: in their cookies, not on the server. */
+  anon: AnonState;
+  /** Signs the app's own values (CSRF tokens, flash cookies, throttle keys). */
+  secret: string;
   outbox: Outbox;
   notes: NoteStore;
   devOutbox: boolean;
@@ -59,6 +65,8 @@ export function createExample(options: ExampleOptions): Example {
   const { store, secret } = options;
   const log = options.log ?? (() => {});
   const baseUrl = new URL(options.baseUrl).origin;
+  const secure = baseUrl.startsWith('https:');
+  const appSecret = signingSecret(secret);
   return {
     baseUrl,
     store,
@@ -66,7 +74,9 @@ export function createExample(options: ExampleOptions): Example {
     resets: new ResetTokens({ store, secret, ttl: '1h', onIssue: 'revoke-previous' }),
     invites: new Invitations({ store, secret, ttl: '7d' }),
     users: new UserStore(options.scryptCost),
-    sessions: new SessionStore({ secure: baseUrl.startsWith('https:') }),
+    sessions: new SessionStore({ secure }),
+    anon: new AnonState(appSecret, secure),
+    secret: appSecret,
     outbox: new Outbox(50, log),
     notes: new NoteStore(),
     devOutbox: options.devOutbox ?? true,

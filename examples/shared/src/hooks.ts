@@ -16,7 +16,7 @@ export interface TokenkitHooks {
     sendResetEmail(message: { user: User; url: string; expiresAt: number }): void;
     setPassword(userId: string, password: string): Promise<void>;
     validatePassword(password: string): true | string;
-    cookie: { secure: boolean };
+    cookie: { secure: boolean; path: string };
   };
   invitation: {
     invites: Invitations;
@@ -45,21 +45,26 @@ export function tokenkitHooks(app: Example): TokenkitHooks {
         app.log(`password changed for ${userId}`);
       },
       validatePassword: (password) => passwordProblem(password) ?? true,
-      cookie: { secure },
+      // The token cookie goes to the "set new password" page, which posts the form to itself
+      // (plain HTML, no script needed); nothing else on the site ever receives it.
+      cookie: { secure, path: PATHS.resetForm },
     },
     invitation: {
       invites: app.invites,
       acceptPath: PATHS.acceptPage,
       cookie: { name: INVITE_COOKIE, secure },
-      onAccepted({ user, role }) {
-        // Never demote an admin who accepts a lesser invitation; everyone else gets the invited role.
-        if (app.users.get(user.id)?.role !== 'admin') app.users.setRole(user.id, role);
-        app.log(`invitation accepted by ${user.id}: role ${role}`);
-      },
+      onAccepted: ({ user, role }) => grantInvitedRole(app, user.id, role),
     },
     userFromCookieHeader(header) {
       const session = app.sessions.load(header);
       return session?.userId ? app.users.get(session.userId) : null;
     },
   };
+}
+
+/** What accepting an invitation grants — the same for the JSON endpoint and the example's own forms. */
+export function grantInvitedRole(app: Example, userId: string, role: string): void {
+  // Never demote an admin who accepts a lesser invitation; everyone else gets the invited role.
+  if (app.users.get(userId)?.role !== 'admin') app.users.setRole(userId, role);
+  app.log(`invitation accepted by ${userId}: role ${role}`);
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { safeNext } from './pages/auth.js';
 import { SessionStore } from './sessions.js';
 
 describe('SessionStore', () => {
@@ -17,19 +16,28 @@ describe('SessionStore', () => {
     expect(sessions.load(undefined)).toBeNull();
   });
 
-  it('rotates id and CSRF token on sign-in, dropping the old id', () => {
+  it('gives every sign-in a new id and CSRF token; sign-out ends it', () => {
     const sessions = new SessionStore({ secure: true });
-    const anonymous = sessions.create();
-    const signedIn = sessions.rotate(anonymous, 'u_1');
-    expect(signedIn.id).not.toBe(anonymous.id);
-    expect(signedIn.csrf).not.toBe(anonymous.csrf);
-    expect(sessions.load(`tk_sid=${anonymous.id}`)).toBeNull();
-    expect(sessions.setCookie(signedIn)).toContain('Secure');
+    const first = sessions.create('u_1');
+    const second = sessions.create('u_1');
+    expect(second.id).not.toBe(first.id);
+    expect(second.csrf).not.toBe(first.csrf);
+    sessions.destroy(first);
+    expect(sessions.load(`tk_sid=${first.id}`)).toBeNull();
+    expect(sessions.setCookie(second)).toContain('Secure');
+  });
+
+  it("caps one user's sessions without touching anyone else's", () => {
+    const sessions = new SessionStore({ secure: false, maxPerUser: 3 });
+    const other = sessions.create('u_other');
+    const own = Array.from({ length: 5 }, () => sessions.create('u_1'));
+    expect(sessions.load(`tk_sid=${other.id}`)).not.toBeNull();
+    expect(own.filter((s) => sessions.load(`tk_sid=${s.id}`) !== null)).toEqual(own.slice(2));
   });
 
   it('checks CSRF tokens exactly', () => {
     const sessions = new SessionStore({ secure: false });
-    const session = sessions.create();
+    const session = sessions.create('u_1');
     expect(sessions.checkCsrf(session, session.csrf)).toBe(true);
     expect(sessions.checkCsrf(session, `${session.csrf}x`)).toBe(false);
     expect(sessions.checkCsrf(session, '')).toBe(false);
@@ -43,18 +51,8 @@ describe('SessionStore', () => {
     sessions.destroyUser('u_1');
     expect(sessions.load(`tk_sid=${a.id}`)).toBeNull();
     expect(sessions.load(`tk_sid=${b.id}`)).toBeNull();
-    const many = Array.from({ length: 5 }, () => sessions.create());
+    const many = Array.from({ length: 5 }, (_, i) => sessions.create(`u_${i + 2}`));
     expect(sessions.load(`tk_sid=${many[0]!.id}`)).toBeNull();
     expect(sessions.load(`tk_sid=${many[4]!.id}`)).not.toBeNull();
-  });
-});
-
-describe('safeNext', () => {
-  it('allows only local paths', () => {
-    expect(safeNext('/keys?x=1')).toBe('/keys?x=1');
-    expect(safeNext('//evil.example')).toBe('/keys');
-    expect(safeNext('/\\evil.example')).toBe('/keys');
-    expect(safeNext('https://evil.example')).toBe('/keys');
-    expect(safeNext(null)).toBe('/keys');
   });
 });

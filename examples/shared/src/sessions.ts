@@ -13,12 +13,12 @@ export interface Reveal {
   note: string;
 }
 
+/** A signed-in user's session. Visitors who are not signed in have none (see anon.ts). */
 export interface Session {
   id: string;
   /** Per-session CSRF token, embedded in every form and checked on every POST. */
   csrf: string;
-  userId: string | null;
-  flash: Flash | null;
+  userId: string;
   reveal: Reveal | null;
   expiresAt: number;
 }
@@ -29,15 +29,19 @@ export interface SessionOptions {
   secure: boolean;
   /** Idle lifetime, renewed on every request (default 2 h). */
   idleMs?: number;
-  /** Bound on live sessions: anonymous visitors get one too (for CSRF tokens). */
+  /** Bound on live sessions (a backstop: only sign-ins create sessions). */
   maxSessions?: number;
+  /** Sessions one user may hold; a further sign-in ends that user's oldest, never someone else's. */
+  maxPerUser?: number;
 }
 
 /**
  * Server-side sessions in a Map, addressed by a random 256-bit id in an
  * HttpOnly, SameSite=Strict cookie. SameSite=Strict keeps the cookie off
  * cross-site requests; the CSRF token covers older browsers and same-site
- * attackers. Sign-in rotates the id (no session fixation).
+ * attackers. Only a sign-in creates a session, with a fresh id (no session
+ * fixation); each user holds at most `maxPerUser`, so nobody can push other
+ * users' sessions out of the bounded table.
  */
 export class SessionStore {
   readonly cookieName: string;
@@ -45,12 +49,19 @@ export class SessionStore {
   private readonly secure: boolean;
   private readonly idleMs: number;
   private readonly maxSessions: number;
+  private readonly maxPerUser: number;
 
   constructor(options: SessionOptions) {
     this.cookieName = options.cookieName ?? 'tk_sid';
     this.secure = options.secure;
     this.idleMs = options.idleMs ?? 2 * 60 * 60 * 1000;
     this.maxSessions = options.maxSessions ?? 10_000;
+    this.maxPerUser = options.maxPerUser ?? 20;
+  }
+
+  /** Live (and not yet swept) sessions. */
+  get size(): number {
+    return this.sessions.size;
   }
 
   /** The live session named by the request's cookie header, or null. */
@@ -67,13 +78,14 @@ export class SessionStore {
     return session;
   }
 
-  create(userId: string | null = null): Session {
+  /** A new session for a user who just signed in. */
+  create(userId: string): Session {
+    this.limitUser(userId);
     if (this.sessions.size >= this.maxSessions) this.evict();
     const session: Session = {
       id: tokenUrlsafe(32),
       csrf: tokenUrlsafe(32),
       userId,
-      flash: null,
       reveal: null,
       expiresAt: Date.now() + this.idleMs,
     };
@@ -81,13 +93,9 @@ export class SessionStore {
     return session;
   }
 
-  /** Replaces `old` by a fresh session (new id and CSRF token) for `userId`; keeps pending messages. */
-  rotate(old: Session, userId: string | null): Session {
-    this.sessions.delete(old.id);
-    const fresh = this.create(userId);
-    fresh.flash = old.flash;
-    fresh.reveal = old.reveal;
-    return fresh;
+  /** Ends one session (sign-out). */
+  destroy(session: Session): void {
+    this.sessions.delete(session.id);
   }
 
   checkCsrf(session: Session, token: unknown): boolean {
@@ -111,6 +119,14 @@ export class SessionStore {
 
   clearCookie(): string {
     return serialize(this.cookieName, '', { httpOnly: true, sameSite: 'strict', secure: this.secure, path: '/', maxAge: 0 });
+  }
+
+  /** Makes room for one more session of `userId` by ending that user's oldest ones. */
+  private limitUser(userId: string): void {
+    const own: string[] = [];
+    for (const [id, session] of this.sessions) if (session.userId === userId) own.push(id);
+    // Map order is insertion order: the first ids are the oldest.
+    for (const id of own.slice(0, Math.max(0, own.length - this.maxPerUser + 1))) this.sessions.delete(id);
   }
 
   private evict(): void {

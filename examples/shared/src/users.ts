@@ -42,6 +42,9 @@ export class UserStore {
 
   async create(input: { email: string; name: string; password: string; role?: string; id?: string }): Promise<User> {
     const email = normalizeEmail(input.email);
+    const passwordHash = await hashPassword(input.password, this.cost);
+    // Checked after the (slow, async) hash: two parallel sign-ups with one address both
+    // passed a check made before it and both got an account.
     if (this.idByEmail.has(email)) throw new Error(`a user with e-mail ${email} already exists`);
     const user: StoredUser = {
       id: input.id ?? `u_${randomUUID().slice(0, 8)}`,
@@ -49,7 +52,7 @@ export class UserStore {
       name: input.name.trim() || email,
       role: input.role ?? 'member',
       createdAt: Date.now(),
-      passwordHash: await hashPassword(input.password, this.cost),
+      passwordHash,
     };
     this.byId.set(user.id, user);
     this.idByEmail.set(email, user.id);
@@ -85,6 +88,15 @@ export class UserStore {
     const user = this.byId.get(id);
     if (!user) throw new Error(`no user ${id}`);
     user.passwordHash = await hashPassword(password, this.cost);
+  }
+
+  /** Deletes an account (a sign-up rolled back because its invitation could not be redeemed). */
+  remove(id: string): boolean {
+    const user = this.byId.get(id);
+    if (!user) return false;
+    this.byId.delete(id);
+    this.idByEmail.delete(user.email);
+    return true;
   }
 
   setRole(id: string, role: string): void {

@@ -20,7 +20,7 @@ export function badge(text: string): Html {
   return html`<span class="badge ${text}">${text}</span>`;
 }
 
-/** Inline error slot filled by /app.js when a JSON form fails. */
+/** Inline error slot /app.js fills when it catches a mistake before submitting. */
 export function formError(): Html {
   return html`<p class="flash error" data-error hidden></p>`;
 }

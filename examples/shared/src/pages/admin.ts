@@ -83,13 +83,13 @@ ${revealBox(ctx.takeReveal())}
       const { code, invitation } = await app.invites.create({ createdBy: user.id, role, maxUses, expiresIn, ...(email ? { email } : {}) });
       const link = `${app.baseUrl}${PATHS.inviteBase}/${code}`;
       if (email) sendInvitationEmail(app, { to: email, inviter: user, link, invitation });
-      ctx.session.reveal = {
+      ctx.reveal({
         title: `Invitation link (${role}, ${maxUses === 1 ? 'single use' : `${maxUses} uses`})`,
         value: link,
         note: email
           ? `Sent to ${email} (see the outbox). Only that address can accept it. This link is shown only once.`
           : 'Share it with the people you invite. It is shown only this once.',
-      };
+      });
       return { redirect: '/admin/invitations' };
     },
   },

@@ -1,16 +1,18 @@
-import type { Invitation } from '@tokenkit/core';
-import { parse } from 'cookie';
-import { INVITE_COOKIE, PATHS } from '../example.js';
+import type { Invitation, InvitationFailureCode } from '@tokenkit/core';
+import { parse, serialize } from 'cookie';
+import { type Example, INVITE_COOKIE, PATHS } from '../example.js';
+import { grantInvitedRole } from '../hooks.js';
 import { html } from '../html/escape.js';
 import { formatTime, relativeTime } from '../html/format.js';
-import { badge, csrfField, formError } from '../html/parts.js';
-import { normalizeEmail, passwordProblem } from '../users.js';
+import { badge, csrfField } from '../html/parts.js';
+import { normalizeEmail, passwordProblem, type User } from '../users.js';
 import { field, type PageContext, type PageResult, type Route } from '../web/types.js';
 
 /**
  * The pages around `invitationRoutes`: the accept page (its `acceptPath`), the
- * sign-up for invited visitors, and the welcome page. Accepting itself posts
- * to the tokenkit endpoint `${PATHS.inviteBase}/accept`.
+ * sign-up for invited visitors, and the welcome page. Both forms post to the
+ * accept page itself (the invitation cookie's Path) as plain HTML forms and
+ * redeem there; `${PATHS.inviteBase}/accept` stays the JSON endpoint for scripts.
  */
 
 const INVALID_TEXT: Record<string, string> = {
@@ -19,11 +21,27 @@ const INVALID_TEXT: Record<string, string> = {
   REVOKED: 'It was withdrawn by an admin.',
 };
 
-function invalidPage(code?: string): PageResult {
+/** Why a redeem failed, for a signed-in user who can do something about it. */
+const REDEEM_TEXT: Partial<Record<InvitationFailureCode, string>> = {
+  ALREADY_REDEEMED: 'You have already accepted this invitation.',
+  EMAIL_MISMATCH: 'This invitation is for another e-mail address: sign in with that account.',
+};
+
+/** Ends the pending invitation in the browser (the cookie invitationRoutes set when the link was opened). */
+function clearInviteCookie(app: Example): string {
+  return serialize(INVITE_COOKIE, '', { httpOnly: true, sameSite: 'strict', secure: app.baseUrl.startsWith('https:'), path: PATHS.inviteBase, maxAge: 0 });
+}
+
+function invitationCode(ctx: PageContext): string | undefined {
+  return ctx.req.cookieHeader ? parse(ctx.req.cookieHeader)[INVITE_COOKIE] : undefined;
+}
+
+function invalidPage(code?: string, cookies: string[] = []): PageResult {
   return {
     title: 'Invitation not valid',
     status: 410,
     narrow: true,
+    cookies,
     body: html`<div class="card" data-page="invitation-invalid">
   <h1>This invitation is no longer valid</h1>
   <p>${(code && INVALID_TEXT[code]) ?? 'It may have expired, been used up or withdrawn.'} Ask whoever invited you for a new link.</p>
@@ -34,7 +52,7 @@ function invalidPage(code?: string): PageResult {
 
 /** The code in the invitation cookie (set by invitationRoutes when the link was opened), if still valid. */
 async function pendingInvitation(ctx: PageContext): Promise<{ invitation: Invitation } | { code?: string } | null> {
-  const code = ctx.req.cookieHeader ? parse(ctx.req.cookieHeader)[INVITE_COOKIE] : undefined;
+  const code = invitationCode(ctx);
   if (!code) return null;
   const result = await ctx.app.invites.check(code);
   return result.valid ? { invitation: result.invitation } : { code: result.code };
@@ -90,8 +108,9 @@ async function acceptPage(ctx: PageContext, signUpError: string | null = null, v
 <div class="card">${details(ctx, invitation)}</div>
 ${
   user
-    ? html`<form class="card" method="post" action="${PATHS.inviteBase}/accept" data-api="invitation-accept" data-success="${PATHS.welcome}">
-  ${formError()}
+    ? html`<form class="card" method="post" action="${PATHS.acceptPage}">
+  ${csrfField(ctx.csrf)}
+  <input type="hidden" name="intent" value="accept">
   ${wrongEmail && html`<div class="flash info">This invitation is for ${invitation.email}; you are signed in as ${user.email}. Sign out and use that account.</div>`}
   <p>Accept as <strong>${user.email}</strong>?</p>
   <div class="actions"><button type="submit">Accept invitation</button></div>
@@ -105,30 +124,11 @@ ${signUpForm(ctx, invitation, signUpError, values)}`
 export const invitationRoutes: Route[] = [
   { method: 'GET', path: PATHS.acceptPage, access: 'public', handle: (ctx) => acceptPage(ctx) },
   {
-    // Sign-up of an invited visitor.
+    // Plain form POSTs to the accept page: "accept" for a signed-in user, else the sign-up of an invited visitor.
     method: 'POST',
     path: PATHS.acceptPage,
     access: 'public',
-    async handle(ctx) {
-      // Sign-up is invitation-only: without a valid pending invitation there is nothing to join.
-      const pending = await pendingInvitation(ctx);
-      if (!pending || !('invitation' in pending)) return { redirect: PATHS.acceptPage };
-      const { invitation } = pending;
-      const values = { name: field(ctx.req.form, 'name', 80).trim(), email: field(ctx.req.form, 'email', 320).trim() };
-      const email = invitation.email ?? values.email;
-      const password = field(ctx.req.form, 'password', 1000);
-      const problem =
-        !/^[^\s@]+@[^\s@]+$/.test(email)
-          ? 'Enter a valid e-mail address.'
-          : ctx.app.users.findByEmail(email)
-            ? 'An account with this e-mail exists already: sign in instead.'
-            : passwordProblem(password);
-      if (problem) return acceptPage(ctx, problem, values);
-      const user = await ctx.app.users.create({ email, name: values.name || email, password });
-      ctx.signIn(user);
-      ctx.flash('ok', 'Account created. One more step: accept the invitation.');
-      return { redirect: PATHS.acceptPage };
-    },
+    handle: (ctx) => (ctx.user && ctx.req.form['intent'] === 'accept' ? accept(ctx, ctx.user) : signUp(ctx)),
   },
   {
     method: 'GET',
@@ -145,3 +145,63 @@ export const invitationRoutes: Route[] = [
     }),
   },
 ];
+
+/** A signed-in user accepts: one atomic redeem, then the role. */
+async function accept(ctx: PageContext, user: User): Promise<PageResult> {
+  const code = invitationCode(ctx);
+  if (!code) return { redirect: PATHS.acceptPage };
+  const result = await ctx.app.invites.redeem(code, { userId: user.id, email: user.email });
+  if (!result.valid) {
+    const text = REDEEM_TEXT[result.code];
+    if (!text) return invalidPage(result.code, [clearInviteCookie(ctx.app)]);
+    ctx.flash('error', text);
+    // A mismatch may be fixed by signing in with the invited account: keep the invitation for that.
+    return { redirect: PATHS.acceptPage, cookies: result.code === 'EMAIL_MISMATCH' ? [] : [clearInviteCookie(ctx.app)] };
+  }
+  grantInvitedRole(ctx.app, user.id, result.role);
+  return { redirect: PATHS.welcome, cookies: [clearInviteCookie(ctx.app)] };
+}
+
+/**
+ * Sign-up of an invited visitor. The account and the redeem go together: the
+ * account is created, the invitation redeemed for it in one atomic store
+ * operation, and if that redeem loses (used up meanwhile, a parallel sign-up
+ * took the last use, the store is down) the account is deleted again. Only
+ * checking the invitation let one single-use link create any number of accounts.
+ */
+async function signUp(ctx: PageContext): Promise<PageResult> {
+  const code = invitationCode(ctx);
+  // Sign-up is invitation-only: without a valid pending invitation there is nothing to join.
+  const pending = await pendingInvitation(ctx);
+  if (!code || !pending || !('invitation' in pending)) return { redirect: PATHS.acceptPage };
+  const { invitation } = pending;
+  const values = { name: field(ctx.req.form, 'name', 80).trim(), email: field(ctx.req.form, 'email', 320).trim() };
+  const email = invitation.email ?? values.email;
+  const password = field(ctx.req.form, 'password', 1000);
+  const exists = 'An account with this e-mail exists already: sign in instead.';
+  const problem = !/^[^\s@]+@[^\s@]+$/.test(email) ? 'Enter a valid e-mail address.' : ctx.app.users.findByEmail(email) ? exists : passwordProblem(password);
+  if (problem) return acceptPage(ctx, problem, values);
+  let user: User;
+  try {
+    user = await ctx.app.users.create({ email, name: values.name || email, password });
+  } catch {
+    // The same address signed up in parallel.
+    return acceptPage(ctx, exists, values);
+  }
+  let redeemed: Awaited<ReturnType<Example['invites']['redeem']>>;
+  try {
+    redeemed = await ctx.app.invites.redeem(code, { userId: user.id, email: user.email });
+  } catch (error) {
+    ctx.app.users.remove(user.id);
+    throw error;
+  }
+  if (!redeemed.valid) {
+    ctx.app.users.remove(user.id);
+    ctx.app.log(`sign-up of ${user.email} rolled back: invitation ${redeemed.code}`);
+    return invalidPage(redeemed.code, [clearInviteCookie(ctx.app)]);
+  }
+  grantInvitedRole(ctx.app, user.id, redeemed.role);
+  ctx.signIn(ctx.app.users.get(user.id) ?? user);
+  ctx.flash('ok', 'Account created and invitation accepted.');
+  return { redirect: PATHS.welcome, cookies: [clearInviteCookie(ctx.app)] };
+}

@@ -1,6 +1,7 @@
 import { html } from '../html/escape.js';
 import { formatTime } from '../html/format.js';
 import type { Email } from '../outbox.js';
+import { isLoopback } from '../web/loopback.js';
 import type { Route } from '../web/types.js';
 
 function mail(email: Email) {
@@ -16,7 +17,17 @@ export const outboxRoutes: Route[] = [
     method: 'GET',
     path: '/dev/outbox',
     access: 'public',
-    handle({ app }) {
+    handle({ app, req }) {
+      // The outbox shows live reset links: whoever reads it can take over accounts. It is for
+      // the developer at this machine only, also when the app listens on 0.0.0.0 (HOST).
+      if (!isLoopback(req.remoteAddress)) {
+        return {
+          status: 403,
+          title: 'Outbox: this machine only',
+          narrow: true,
+          body: html`<div class="card"><h1>The dev outbox is only served to this machine</h1><p>Open it on the computer the app runs on (localhost).</p></div>`,
+        };
+      }
       const emails = app.outbox.list();
       return {
         title: 'Outbox',

@@ -1,7 +1,8 @@
+import { safeEqual } from '@tokenkit/core';
 import type { Example } from '../example.js';
 import { html } from '../html/escape.js';
 import { layout } from '../html/layout.js';
-import type { Session } from '../sessions.js';
+import type { Flash, Reveal, Session } from '../sessions.js';
 import type { User } from '../users.js';
 import type { PageContext, PageResult, Route, WebRequest, WebResponse } from './types.js';
 
@@ -9,28 +10,37 @@ import type { PageContext, PageResult, Route, WebRequest, WebResponse } from './
 const PAGE_HEADERS = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
 
 /**
- * Runs one page of the route table: session, CSRF check on POST, access
- * control, the handler, then the response with any new session cookie. Both
- * apps call this, so the page logic exists once.
+ * Runs one page of the route table: session (signed-in users only) or the
+ * visitor's cookie state, CSRF check on POST, access control, the handler,
+ * then the response with any cookie changes. Both apps call this, so the
+ * page logic exists once.
  */
 export async function dispatch(app: Example, route: Route, req: WebRequest): Promise<WebResponse> {
   let session = app.sessions.load(req.cookieHeader);
-  let cookieChanged = false;
   if (!session && req.method === 'GET' && req.fetchSite === 'cross-site') {
     // Browsers withhold SameSite=Strict cookies on navigations from other sites (a link in
-    // webmail). Answering now would show a signed-out page and overwrite the session cookie;
-    // reloading from our own page makes it a same-site navigation that carries the cookies.
+    // webmail). Answering now would show a signed-out page; reloading from our own page
+    // makes it a same-site navigation that carries the cookies.
     return bounce(req);
   }
-  if (!session) {
-    session = app.sessions.create();
-    cookieChanged = true;
-  }
-  let user: User | null = session.userId ? app.users.get(session.userId) : null;
+  const cookies: string[] = [];
+  // Visitors without a session get a nonce cookie for their CSRF token — and nothing on the server.
+  let nonce = session ? null : app.anon.nonce(req.cookieHeader);
+  const anonCsrf = (): string => {
+    if (nonce === null) {
+      nonce = app.anon.newNonce();
+      cookies.push(app.anon.nonceCookie(nonce));
+    }
+    return app.anon.csrfFor(nonce);
+  };
+  const incomingFlash = app.anon.readFlash(req.cookieHeader);
+  let outgoingFlash: Flash | null = null;
+  let user: User | null = session ? app.users.get(session.userId) : null;
+  const state = { session, user, csrf: session ? session.csrf : anonCsrf() };
 
-  if (req.method === 'POST' && !app.sessions.checkCsrf(session, req.form['_csrf'])) {
-    // A fresh session has a token the form could not have known: the page was stale or forged.
-    return finish(app, session, user, cookieChanged, {
+  if (req.method === 'POST' && !checkToken(state.csrf, req.form['_csrf'])) {
+    // A fresh nonce has a token the form could not have known: the page was stale or forged.
+    return finish(app, state, cookies, incomingFlash, null, {
       status: 403,
       title: 'Form expired',
       body: html`<div class="card"><h1>This form has expired</h1><p>Please go back, reload the page and try again.</p></div>`,
@@ -38,10 +48,10 @@ export async function dispatch(app: Example, route: Route, req: WebRequest): Pro
     }, req.path);
   }
   if (route.access !== 'public' && !user) {
-    return finish(app, session, user, cookieChanged, { redirect: `/signin?next=${encodeURIComponent(req.path)}` }, req.path);
+    return finish(app, state, cookies, incomingFlash, null, { redirect: `/signin?next=${encodeURIComponent(req.path)}` }, req.path);
   }
   if (route.access === 'admin' && user?.role !== 'admin') {
-    return finish(app, session, user, cookieChanged, {
+    return finish(app, state, cookies, incomingFlash, null, {
       status: 403,
       title: 'Admins only',
       body: html`<div class="card"><h1>Admins only</h1><p>This page needs the <code>admin</code> role.</p></div>`,
@@ -54,33 +64,44 @@ export async function dispatch(app: Example, route: Route, req: WebRequest): Pro
     app,
     session,
     user,
-    csrf: session.csrf,
+    csrf: state.csrf,
     signIn(next) {
-      // New id and CSRF token on privilege change: a planted session id is worthless.
-      session = app.sessions.rotate(session!, next.id);
-      ctx.session = session;
-      ctx.csrf = session.csrf;
-      ctx.user = user = next;
-      cookieChanged = true;
+      // The only place a session is created: a new id and CSRF token, so a planted id is worthless.
+      const reveal = session?.reveal ?? null;
+      if (session) app.sessions.destroy(session);
+      session = app.sessions.create(next.id);
+      session.reveal = reveal;
+      cookies.push(app.sessions.setCookie(session));
+      ctx.session = state.session = session;
+      ctx.csrf = state.csrf = session.csrf;
+      ctx.user = state.user = user = next;
     },
     signOut() {
-      session = app.sessions.rotate(session!, null);
-      ctx.session = session;
-      ctx.csrf = session.csrf;
-      ctx.user = user = null;
-      cookieChanged = true;
+      if (session) app.sessions.destroy(session);
+      cookies.push(app.sessions.clearCookie());
+      session = null;
+      ctx.session = state.session = null;
+      ctx.csrf = state.csrf = anonCsrf();
+      ctx.user = state.user = user = null;
     },
     flash(kind, text) {
-      session!.flash = { kind, text };
+      outgoingFlash = { kind, text };
+    },
+    reveal(reveal: Reveal) {
+      if (session) session.reveal = reveal;
     },
     takeReveal() {
-      const reveal = session!.reveal;
-      session!.reveal = null;
+      const reveal = session?.reveal ?? null;
+      if (session) session.reveal = null;
       return reveal;
     },
   };
   const result = await route.handle(ctx);
-  return finish(app, session, user, cookieChanged, result, req.path);
+  return finish(app, state, cookies, incomingFlash, outgoingFlash, result, req.path);
+}
+
+function checkToken(expected: string, token: unknown): boolean {
+  return typeof token === 'string' && token.length > 0 && safeEqual(token, expected);
 }
 
 function bounce(req: WebRequest): WebResponse {
@@ -90,21 +111,50 @@ function bounce(req: WebRequest): WebResponse {
   return { status: 200, headers: { ...PAGE_HEADERS }, cookies: [], body: body.value };
 }
 
-function finish(app: Example, session: Session, user: User | null, cookieChanged: boolean, result: PageResult, path: string): WebResponse {
-  const cookies = cookieChanged ? [app.sessions.setCookie(session)] : [];
+interface State {
+  session: Session | null;
+  user: User | null;
+  csrf: string;
+}
+
+function finish(
+  app: Example,
+  state: State,
+  cookies: string[],
+  incoming: Flash | null,
+  outgoing: Flash | null,
+  result: PageResult,
+  path: string,
+): WebResponse {
   if ('redirect' in result) {
-    return { status: 303, headers: { location: result.redirect, 'cache-control': 'no-store' }, cookies, body: '' };
+    // A new message rides along to the next page; an unread one stays in its cookie.
+    if (outgoing) cookies.push(app.anon.flashCookie(outgoing));
+    return {
+      status: 303,
+      headers: { location: result.redirect, 'cache-control': 'no-store' },
+      cookies: [...cookies, ...(result.cookies ?? [])],
+      body: '',
+    };
   }
-  const flash = session.flash;
-  session.flash = null;
-  const body = layout({ title: result.title, body: result.body, user, csrf: session.csrf, flash, narrow: result.narrow ?? false, path, devOutbox: app.devOutbox });
-  return { status: result.status ?? 200, headers: { ...PAGE_HEADERS }, cookies, body };
+  if (incoming) cookies.push(app.anon.clearFlashCookie());
+  const flash = outgoing ?? incoming;
+  const body = layout({
+    title: result.title,
+    body: result.body,
+    user: state.user,
+    csrf: state.csrf,
+    flash,
+    narrow: result.narrow ?? false,
+    path,
+    devOutbox: app.devOutbox,
+  });
+  return { status: result.status ?? 200, headers: { ...PAGE_HEADERS }, cookies: [...cookies, ...(result.cookies ?? [])], body };
 }
 
 /** A page rendered outside the route table (404, errors) for the glue code. */
 export function renderStandalone(app: Example, cookieHeader: string | undefined, status: number, title: string, text: string): WebResponse {
   const session = app.sessions.load(cookieHeader);
-  const user = session?.userId ? app.users.get(session.userId) : null;
+  const user = session ? app.users.get(session.userId) : null;
   const body = layout({
     title,
     body: html`<div class="card"><h1>${title}</h1><p>${text}</p><p><a href="/">Back to the start page</a></p></div>`,

@@ -13,6 +13,8 @@ export interface WebRequest {
   fetchSite: string | undefined;
   /** Parsed urlencoded body of a POST (empty for GET). */
   form: Record<string, unknown>;
+  /** Address of the TCP peer — not a forwarded header, which any client can write. */
+  remoteAddress: string | undefined;
 }
 
 /** What the glue writes back. */
@@ -24,7 +26,10 @@ export interface WebResponse {
   body: string;
 }
 
-export type PageResult = { title: string; body: Html; status?: number; narrow?: boolean } | { redirect: string };
+/** A page to render or a redirect (303); `cookies` are extra Set-Cookie values (e.g. clearing a token cookie). */
+export type PageResult =
+  | { title: string; body: Html; status?: number; narrow?: boolean; cookies?: string[] }
+  | { redirect: string; cookies?: string[] };
 
 /** Who may open a page: anyone, signed-in users, or admins. */
 export type Access = 'public' | 'user' | 'admin';
@@ -32,13 +37,17 @@ export type Access = 'public' | 'user' | 'admin';
 export interface PageContext {
   req: WebRequest;
   app: Example;
-  session: Session;
+  /** Only signed-in users have a session. */
+  session: Session | null;
   user: User | null;
   /** CSRF token to embed in forms. */
   csrf: string;
   signIn(user: User): void;
   signOut(): void;
+  /** A message for the next page shown (kept in a signed cookie across the redirect). */
   flash(kind: 'ok' | 'error' | 'info', text: string): void;
+  /** A one-time secret for the next page of this signed-in user (kept in the session, never in a cookie). */
+  reveal(reveal: Reveal): void;
   /** The one-time secret to show on this page, removed from the session. */
   takeReveal(): Reveal | null;
 }
@@ -52,7 +61,7 @@ export interface Route {
 }
 
 /** Signed-in page context. */
-export type UserContext = PageContext & { user: User };
+export type UserContext = PageContext & { user: User; session: Session };
 
 export function field(form: Record<string, unknown>, name: string, max = 500): string {
   const value = form[name];
