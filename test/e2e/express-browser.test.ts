@@ -164,4 +164,34 @@ describe('Express example in Chromium', () => {
     await screenshot(page, 'express-api-key-revoked');
     await page.context().close();
   });
+
+  it('fits a 390 px phone screen: the invitations and keys tables do not overflow', async () => {
+    const context = await browser.newContext({ baseURL: app.url, viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    await signIn(page, 'admin@example.com', DEMO_PASSWORD);
+    // At least one row with every column filled in.
+    await page.goto('/admin/invitations');
+    await page.fill('#email', 'a-rather-long-address-for-a-phone@example.com');
+    await submit(page, 'button:has-text("Create invitation")');
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await screenshot(page, 'express-admin-invitations-390px');
+    await page.goto('/keys');
+    await page.fill('#name', 'phone');
+    await submit(page, 'button:has-text("Create key")');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await screenshot(page, 'express-keys-390px');
+    await context.close();
+  });
+
+  it('works without JavaScript: forgot password is a plain form with a page as the answer', async () => {
+    const context = await browser.newContext({ baseURL: app.url, javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto('/forgot');
+    await page.fill('#email', 'admin@example.com');
+    await submit(page, 'button:has-text("Send reset link")');
+    expect(new URL(page.url()).pathname).toBe('/forgot/sent');
+    expect(await text(page.locator('h1'))).toBe('Check your e-mail');
+    await context.close();
+  });
 });

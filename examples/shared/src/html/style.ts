@@ -55,6 +55,7 @@ td form { display: inline; margin: 0 4px 0 0; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; background: #eef1f6; color: var(--muted); }
 .badge.active, .badge.admin { background: #e9f6ec; color: var(--ok); }
 .badge.revoked, .badge.expired { background: #fcecea; color: var(--danger); }
+.badge.rotated { background: #eef3ff; color: #1e3a8a; }
 .badge.exhausted { background: #fff4d6; color: var(--warn); }
 .stats { display: flex; gap: 12px; flex-wrap: wrap; margin-bottom: 14px; }
 .stats div { background: #f7f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 6px 12px; font-size: 13px; }
@@ -67,4 +68,19 @@ td form { display: inline; margin: 0 4px 0 0; }
 .empty { text-align: center; color: var(--muted); padding: 26px 0; }
 .dev-banner { background: #fff4d6; border-bottom: 1px solid #f0d68a; color: #6b4f00; font-size: 13px; text-align: center; padding: 4px; }
 ul.try { padding-left: 18px; } ul.try li { margin: 6px 0; }
+code[data-try] { word-break: break-all; }
+/* Phones (390 px and the like): tables become one labelled block per row instead of
+   eight columns that push the page sideways; labels come from each cell's data-label. */
+@media (max-width: 640px) {
+  main { margin: 18px auto; padding: 0 12px; }
+  .card { padding: 16px 14px; }
+  header.top .bar { padding: 10px 12px; gap: 10px; }
+  table.stack thead { display: none; }
+  table.stack, table.stack tbody, table.stack tr { display: block; width: 100%; }
+  table.stack tr { border-bottom: 1px solid var(--line); padding: 8px 0; }
+  table.stack td { display: flex; justify-content: space-between; align-items: center; gap: 12px; border: 0; padding: 3px 0; text-align: right; overflow-wrap: anywhere; }
+  table.stack td::before { content: attr(data-label); flex: none; white-space: nowrap; color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; text-align: left; }
+  table.stack td:empty { display: none; }
+  table.stack td:last-child { justify-content: flex-end; }
+}
 `;

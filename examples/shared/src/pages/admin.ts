@@ -10,13 +10,13 @@ const EXPIRY_CHOICES = ['1h', '1d', '7d'] as const;
 
 function inviteRow(invite: Invitation, csrf: string) {
   return html`<tr data-invite-id="${invite.id}">
-  <td><code>${invite.id.slice(0, 6)}…</code></td>
-  <td>${badge(invite.role)}</td>
-  <td>${invite.uses} / ${invite.maxUses}</td>
-  <td>${invite.email ?? 'anyone'}</td>
-  <td title="${formatTime(invite.createdAt)}">${relativeTime(invite.createdAt)}</td>
-  <td title="${formatTime(invite.expiresAt)}">${relativeTime(invite.expiresAt)}</td>
-  <td data-status>${badge(invite.status)}</td>
+  <td data-label="Id"><code>${invite.id.slice(0, 6)}…</code></td>
+  <td data-label="Role">${badge(invite.role)}</td>
+  <td data-label="Uses">${invite.uses} / ${invite.maxUses}</td>
+  <td data-label="For">${invite.email ?? 'anyone'}</td>
+  <td data-label="Created" title="${formatTime(invite.createdAt)}">${relativeTime(invite.createdAt)}</td>
+  <td data-label="Expires" title="${formatTime(invite.expiresAt)}">${relativeTime(invite.expiresAt)}</td>
+  <td data-label="Status" data-status>${badge(invite.status)}</td>
   <td>${
     invite.status === 'active'
       ? html`<form method="post" action="/admin/invitations/revoke">${csrfField(csrf)}<input type="hidden" name="id" value="${invite.id}"><button class="small danger" type="submit">Revoke</button></form>`
@@ -59,7 +59,7 @@ ${revealBox(ctx.takeReveal())}
   ${
     invites.length === 0
       ? html`<p class="empty">No invitations yet.</p>`
-      : html`<table><thead><tr><th>Id</th><th>Role</th><th>Uses</th><th>For</th><th>Created</th><th>Expires</th><th>Status</th><th></th></tr></thead>
+      : html`<table class="stack"><thead><tr><th>Id</th><th>Role</th><th>Uses</th><th>For</th><th>Created</th><th>Expires</th><th>Status</th><th></th></tr></thead>
   <tbody>${invites.map((invite) => inviteRow(invite, ctx.csrf))}</tbody></table>`
   }
 </div>`,

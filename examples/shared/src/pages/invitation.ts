@@ -173,7 +173,8 @@ async function signUp(ctx: PageContext): Promise<PageResult> {
   const code = invitationCode(ctx);
   // Sign-up is invitation-only: without a valid pending invitation there is nothing to join.
   const pending = await pendingInvitation(ctx);
-  if (!code || !pending || !('invitation' in pending)) return { redirect: PATHS.acceptPage };
+  if (!code || !pending) return { redirect: PATHS.acceptPage };
+  if (!('invitation' in pending)) return invalidPage(pending.code, [clearInviteCookie(ctx.app)]);
   const { invitation } = pending;
   const values = { name: field(ctx.req.form, 'name', 80).trim(), email: field(ctx.req.form, 'email', 320).trim() };
   const email = invitation.email ?? values.email;

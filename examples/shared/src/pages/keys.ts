@@ -36,13 +36,13 @@ export function keyStatus(key: ApiKey, rotation: RotationNote | null, now = Date
 
 /** The Expires cell: a revoked or replaced key has no expiry left to wait for. */
 function expiresCell(key: ApiKey, status: KeyStatus, now = Date.now()) {
-  if (status === 'revoked') return html`<td>—</td>`;
+  if (status === 'revoked') return html`<td data-label="Expires" data-expires>—</td>`;
   if (status === 'rotated') {
     return key.expiresAt !== null && key.expiresAt > now
-      ? html`<td title="${formatTime(key.expiresAt)}">old key works until ${relativeTime(key.expiresAt, now)}</td>`
-      : html`<td>—</td>`;
+      ? html`<td data-label="Expires" data-expires title="${formatTime(key.expiresAt)}">old key works until ${relativeTime(key.expiresAt, now)}</td>`
+      : html`<td data-label="Expires" data-expires>—</td>`;
   }
-  return html`<td title="${formatTime(key.expiresAt)}">${key.expiresAt === null ? 'never' : relativeTime(key.expiresAt, now)}</td>`;
+  return html`<td data-label="Expires" data-expires title="${formatTime(key.expiresAt)}">${key.expiresAt === null ? 'never' : relativeTime(key.expiresAt, now)}</td>`;
 }
 
 function keyRow(key: ApiKey, rotation: RotationNote | null, csrf: string) {
@@ -93,7 +93,7 @@ ${revealBox(reveal)}
   ${
     keys.length === 0
       ? html`<p class="empty">No keys yet.</p>`
-      : html`<table><thead><tr><th>Name</th><th>Key</th><th>Scopes</th><th>Created</th><th>Last used</th><th>Expires</th><th>Status</th><th></th></tr></thead>
+      : html`<table class="stack"><thead><tr><th>Name</th><th>Key</th><th>Scopes</th><th>Created</th><th>Last used</th><th>Expires</th><th>Status</th><th></th></tr></thead>
   <tbody>${keys.map((key, i) => keyRow(key, rotations[i] ?? null, ctx.csrf))}</tbody></table>`
   }
   <p class="muted">Try ${reveal ? 'it' : 'one'}: <code data-try>curl -H "Authorization: Bearer ${exampleKey}" ${ctx.app.baseUrl}/api/me</code></p>
