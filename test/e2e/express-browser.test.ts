@@ -173,7 +173,8 @@ describe('Express example in Chromium', () => {
     await page.goto('/admin/invitations');
     await page.fill('#email', 'a-rather-long-address-for-a-phone@example.com');
     await submit(page, 'button:has-text("Create invitation")');
-    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    // How far the page scrolls sideways (a string: the test's tsconfig has no DOM types).
+    const overflow = () => page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(await overflow()).toBeLessThanOrEqual(0);
     await screenshot(page, 'express-admin-invitations-390px');
     await page.goto('/keys');
