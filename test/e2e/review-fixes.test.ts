@@ -97,7 +97,7 @@ describe.each<Framework>(['express', 'koa'])('review findings (%s)', (framework)
       const mia = await signedIn(app, email);
       await mia.get(await invitationLink(admin));
       const page = await mia.navigate('/invitations');
-      const accepted = await mia.postForm('/invitations', { _csrf: csrfOf(page.body), intent: 'accept' });
+      const accepted = await mia.postForm('/invitations', { _csrf: csrfOf(page.body) });
       expect(accepted.status).toBe(303);
       expect(accepted.headers.get('location')).toBe('/welcome');
       expect(app.example.users.findByEmail(email)?.role).toBe('editor');

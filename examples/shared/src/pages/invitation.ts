@@ -110,7 +110,6 @@ ${
   user
     ? html`<form class="card" method="post" action="${PATHS.acceptPage}">
   ${csrfField(ctx.csrf)}
-  <input type="hidden" name="intent" value="accept">
   ${wrongEmail && html`<div class="flash info">This invitation is for ${invitation.email}; you are signed in as ${user.email}. Sign out and use that account.</div>`}
   <p>Accept as <strong>${user.email}</strong>?</p>
   <div class="actions"><button type="submit">Accept invitation</button></div>
@@ -124,11 +123,12 @@ ${signUpForm(ctx, invitation, signUpError, values)}`
 export const invitationRoutes: Route[] = [
   { method: 'GET', path: PATHS.acceptPage, access: 'public', handle: (ctx) => acceptPage(ctx) },
   {
-    // Plain form POSTs to the accept page: "accept" for a signed-in user, else the sign-up of an invited visitor.
+    // Plain form POSTs to the accept page: a signed-in user accepts, anyone else signs up
+    // (never a second account made from inside a signed-in session).
     method: 'POST',
     path: PATHS.acceptPage,
     access: 'public',
-    handle: (ctx) => (ctx.user && ctx.req.form['intent'] === 'accept' ? accept(ctx, ctx.user) : signUp(ctx)),
+    handle: (ctx) => (ctx.user ? accept(ctx, ctx.user) : signUp(ctx)),
   },
   {
     method: 'GET',

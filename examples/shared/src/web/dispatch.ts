@@ -35,8 +35,9 @@ export async function dispatch(app: Example, route: Route, req: WebRequest): Pro
   };
   const incomingFlash = app.anon.readFlash(req.cookieHeader);
   let outgoingFlash: Flash | null = null;
-  let user: User | null = session ? app.users.get(session.userId) : null;
-  const state = { session, user, csrf: session ? session.csrf : anonCsrf() };
+  const user: User | null = session ? app.users.get(session.userId) : null;
+  // What the response is rendered with; sign-in and sign-out change it.
+  const state: State = { session, user, csrf: session ? session.csrf : anonCsrf() };
 
   if (req.method === 'POST' && !checkToken(state.csrf, req.form['_csrf'])) {
     // A fresh nonce has a token the form could not have known: the page was stale or forged.
@@ -67,14 +68,12 @@ export async function dispatch(app: Example, route: Route, req: WebRequest): Pro
     csrf: state.csrf,
     signIn(next) {
       // The only place a session is created: a new id and CSRF token, so a planted id is worthless.
-      const reveal = session?.reveal ?? null;
       if (session) app.sessions.destroy(session);
       session = app.sessions.create(next.id);
-      session.reveal = reveal;
       cookies.push(app.sessions.setCookie(session));
       ctx.session = state.session = session;
       ctx.csrf = state.csrf = session.csrf;
-      ctx.user = state.user = user = next;
+      ctx.user = state.user = next;
     },
     signOut() {
       if (session) app.sessions.destroy(session);
@@ -82,7 +81,7 @@ export async function dispatch(app: Example, route: Route, req: WebRequest): Pro
       session = null;
       ctx.session = state.session = null;
       ctx.csrf = state.csrf = anonCsrf();
-      ctx.user = state.user = user = null;
+      ctx.user = state.user = null;
     },
     flash(kind, text) {
       outgoingFlash = { kind, text };
