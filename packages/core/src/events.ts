@@ -131,6 +131,8 @@ export function eventSinkOf(owner: unknown): EventSink {
   return fallbackSink;
 }
 
+let processKey: Buffer | undefined;
+
 /**
  * A keyed hash for client keys (IPs) in events: HMAC-SHA256 under a key
  * derived from `secret`, or under a random per-process key without one.
@@ -139,7 +141,8 @@ export function eventSinkOf(owner: unknown): EventSink {
  * @returns the hash function (16 base64url characters)
  */
 export function clientHasher(secret: string | undefined): (client: string) => string {
-  const key = secret === undefined ? randomBytes(32) : createHmac('sha256', secret).update('tokenkit/client-hash').digest();
+  processKey ??= randomBytes(32);
+  const key = secret === undefined ? processKey : createHmac('sha256', secret).update('tokenkit/client-hash').digest();
   return (client) => createHmac('sha256', key).update(client).digest('base64url').slice(0, 16);
 }
 
