@@ -12,6 +12,7 @@ import {
   type Store,
   type StoredRecord,
   StoreUnavailableError,
+  type TokenkitEvent,
   type UseRequest,
   type UseResult,
   type WindowCount,
@@ -95,6 +96,12 @@ export interface FixtureOptions {
   preparsed?: boolean;
   /** Make onAccepted throw (an app bug). */
   failOnAccepted?: boolean;
+  /**
+   * Give every guard and route an `onReject`: `'respond'` answers JSON
+   * `{ error: code }` with the rejection's status and headers, `'next'` passes
+   * an error on (`next(err)` / `ctx.throw`), `'throw'` is an async handler that throws.
+   */
+  reject?: 'respond' | 'next' | 'throw';
 }
 
 /** Everything one app under test is built from, and what its callbacks recorded. */
@@ -109,6 +116,8 @@ export interface Fixture {
   passwords: Array<{ userId: string; password: string }>;
   accepted: AcceptedInvitation<TestUser>[];
   errors: unknown[];
+  /** What the three managers' `onEvent` received. */
+  events: TokenkitEvent[];
   auth: ApiKeyAuthOptions;
   reset: ResetRoutesOptions<TestUser>;
   /** The test's stand-in for a session: `x-user: <id>` or `x-user: <id>;<email>`. */
@@ -124,10 +133,12 @@ export interface Fixture {
  */
 export function createFixture(options: FixtureOptions = {}): Fixture {
   const store = new SwitchableStore(new MemoryStore({ sweepIntervalMs: 0 }));
-  const apiKeys = new ApiKeys({ store, secret: SECRET });
+  const events: TokenkitEvent[] = [];
+  const onEvent = (event: TokenkitEvent) => events.push(event);
+  const apiKeys = new ApiKeys({ store, secret: SECRET, onEvent });
   // 'keep' so a test can hold a second token and see revokeAll remove it.
-  const resets = new ResetTokens({ store, secret: SECRET, onIssue: 'keep' });
-  const invites = new Invitations({ store, secret: SECRET });
+  const resets = new ResetTokens({ store, secret: SECRET, onIssue: 'keep', onEvent });
+  const invites = new Invitations({ store, secret: SECRET, onEvent });
   const users = new Map<string, TestUser>();
   const outbox: ResetEmail<TestUser>[] = [];
   const passwords: Array<{ userId: string; password: string }> = [];
@@ -152,6 +163,7 @@ export function createFixture(options: FixtureOptions = {}): Fixture {
     passwords,
     accepted,
     errors,
+    events,
     addUser,
     auth: { apiKeys, throttle: { limit: options.authLimit ?? 5, window: '1m' } },
     reset: {

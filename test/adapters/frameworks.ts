@@ -14,6 +14,47 @@ type ExpressReq = Parameters<ExpressHandler>[0];
 type ExpressRes = Parameters<ExpressHandler>[1];
 type KoaMiddleware = ReturnType<typeof tkKoa.apiKeyAuth>;
 type KoaCtx = Parameters<KoaMiddleware>[0];
+type RejectMode = Fixture['options']['reject'];
+
+/** The fixture's `reject` mode as Express's `onReject`. */
+function expressReject(mode: RejectMode): tkExpress.ExpressRejectHandler | undefined {
+  switch (mode) {
+    case 'respond':
+      return (rejection, req, res) => {
+        res.status(rejection.status).set(rejection.headers).json({ error: rejection.code, path: req.baseUrl + req.path });
+      };
+    case 'next':
+      return (rejection, _req, _res, next) => next(new Error(`rejected ${rejection.code}`));
+    case 'throw':
+      return async (rejection) => {
+        await Promise.resolve();
+        throw new Error(`rejected ${rejection.code}`);
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** The fixture's `reject` mode as Koa's `onReject`. */
+function koaReject(mode: RejectMode): tkKoa.KoaRejectHandler | undefined {
+  switch (mode) {
+    case 'respond':
+      return (rejection, ctx) => {
+        ctx.status = rejection.status;
+        ctx.set(rejection.headers);
+        ctx.body = { error: rejection.code, path: ctx.path };
+      };
+    case 'next':
+      return (rejection, ctx) => ctx.throw(rejection.status, `rejected ${rejection.code}`, { headers: rejection.headers });
+    case 'throw':
+      return async (rejection) => {
+        await Promise.resolve();
+        throw new Error(`rejected ${rejection.code}`);
+      };
+    default:
+      return undefined;
+  }
+}
 
 interface ExpressApp {
   (req: IncomingMessage, res: ServerResponse): void;
@@ -76,15 +117,21 @@ function expressFramework(name: 'express4' | 'express5'): Framework {
       const owner = (req: ExpressReq, res: ExpressRes) => {
         res.json({ ownerId: req.apiKey?.ownerId ?? null, anonymous: req.apiKey === undefined });
       };
-      app.get('/api/data', tkExpress.apiKeyAuth(fixture.auth), owner);
-      app.get('/api/admin', tkExpress.apiKeyAuth({ ...fixture.auth, scopes: ['admin'] }), owner);
-      app.get('/api/optional', tkExpress.apiKeyAuth({ ...fixture.auth, optional: true }), owner);
-      app.get('/api/sources', tkExpress.apiKeyAuth({ ...fixture.auth, from: ['cookie:api_key', 'query:api_key'] }), owner);
-      app.use('/auth/reset', tkExpress.resetRoutes(fixture.reset));
+      const onReject = expressReject(fixture.options.reject);
+      const auth = { ...fixture.auth, onReject };
+      app.get('/api/data', tkExpress.apiKeyAuth(auth), owner);
+      app.get('/api/admin', tkExpress.apiKeyAuth({ ...auth, scopes: ['admin'] }), owner);
+      app.get('/api/optional', tkExpress.apiKeyAuth({ ...auth, optional: true }), owner);
+      app.get('/api/sources', tkExpress.apiKeyAuth({ ...auth, from: ['cookie:api_key', 'query:api_key'] }), owner);
+      const custom = (req: ExpressReq) => req.get('x-custom-key');
+      app.get('/api/custom', tkExpress.apiKeyAuth({ ...auth, from: [custom, 'authorization:Api-Key', 'authorization:token'] }), owner);
+      app.get('/api/quiet', tkExpress.apiKeyAuth({ ...auth, standardHeaders: false }), owner);
+      app.use('/auth/reset', tkExpress.resetRoutes({ ...fixture.reset, onReject }));
       app.use(
         '/invitations',
         tkExpress.invitationRoutes({
           invites: fixture.invites,
+          onReject,
           acceptPath: '/join',
           cookie: { secure: false },
           getUser: (req) => fixture.userFrom(req.headers['x-user']),
@@ -162,14 +209,20 @@ function koaFramework(name: 'koa2' | 'koa3'): Framework {
         }
       });
       if (fixture.options.preparsed) app.use(koaBodyParser);
-      app.use(at('/api/data', tkKoa.apiKeyAuth(fixture.auth)));
-      app.use(at('/api/admin', tkKoa.apiKeyAuth({ ...fixture.auth, scopes: ['admin'] })));
-      app.use(at('/api/optional', tkKoa.apiKeyAuth({ ...fixture.auth, optional: true })));
-      app.use(at('/api/sources', tkKoa.apiKeyAuth({ ...fixture.auth, from: ['cookie:api_key', 'query:api_key'] })));
-      app.use(tkKoa.resetRoutes(fixture.reset)); // base defaults to baseUrl's path: /auth/reset
+      const onReject = koaReject(fixture.options.reject);
+      const auth = { ...fixture.auth, onReject };
+      app.use(at('/api/data', tkKoa.apiKeyAuth(auth)));
+      app.use(at('/api/admin', tkKoa.apiKeyAuth({ ...auth, scopes: ['admin'] })));
+      app.use(at('/api/optional', tkKoa.apiKeyAuth({ ...auth, optional: true })));
+      app.use(at('/api/sources', tkKoa.apiKeyAuth({ ...auth, from: ['cookie:api_key', 'query:api_key'] })));
+      const custom = (ctx: KoaCtx) => ctx.get('x-custom-key') || undefined;
+      app.use(at('/api/custom', tkKoa.apiKeyAuth({ ...auth, from: [custom, 'authorization:Api-Key', 'authorization:token'] })));
+      app.use(at('/api/quiet', tkKoa.apiKeyAuth({ ...auth, standardHeaders: false })));
+      app.use(tkKoa.resetRoutes({ ...fixture.reset, onReject })); // base defaults to baseUrl's path: /auth/reset
       app.use(
         tkKoa.invitationRoutes({
           invites: fixture.invites,
+          onReject,
           base: '/invitations',
           acceptPath: '/join',
           cookie: { secure: false },

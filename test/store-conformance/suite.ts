@@ -220,6 +220,28 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
         expect((await store.use('t', r.id, { hashes, now: Date.now() })).ok).toBe(true);
       });
 
+      it('rate limit: a store that reports the window (optional; MemoryStore and RedisStore do) reports it exactly', async () => {
+        const r = record({ rateLimit: { limit: 3, windowMs: 60_000 } });
+        await store.put('t', r, { ttlMs: 60_000 });
+        for (let count = 1; count <= 3; count++) {
+          const used = await store.use('t', r.id, { hashes, now: Date.now() });
+          expect(used.ok).toBe(true);
+          if (used.ok && used.window !== undefined) {
+            expect(used.window.count).toBe(count);
+            expect(used.window.resetMs).toBeGreaterThan(50_000);
+            expect(used.window.resetMs).toBeLessThanOrEqual(60_000);
+          }
+        }
+        const limited = await store.use('t', r.id, { hashes, now: Date.now() });
+        expect(limited.ok).toBe(false);
+        if (!limited.ok && limited.rateLimit !== undefined) expect(limited.rateLimit).toEqual({ limit: 3, windowMs: 60_000 });
+        // A record without a rate limit reports no window.
+        const plain = record();
+        await store.put('t', plain, { ttlMs: 60_000 });
+        const used = await store.use('t', plain.id, { hashes, now: Date.now() });
+        expect(used.ok && used.window).toBeFalsy();
+      });
+
       it('retainMs sets the TTL once the last use is spent', async () => {
         const r = record({ maxUses: 1, uses: 0 });
         await store.put('t', r, { ttlMs: 60_000 });

@@ -72,8 +72,15 @@ export {
 } from './errors.js';
 export type { TokenkitErrorCode } from './errors.js';
 
-export { EVENT_CHANNEL } from './events.js';
-export type { TokenkitEvent, TokenkitEventType, EventListener } from './events.js';
+export { EVENT_CHANNEL, VERIFY_TRACING_CHANNEL } from './events.js';
+export type {
+  TokenkitEvent,
+  TokenkitEventType,
+  EventListener,
+  VerifyTraceContext,
+  ValidateOption,
+  WarningCode,
+} from './events.js';
 
 export { parseDuration } from './duration.js';
 export type { Duration } from './duration.js';
@@ -97,6 +104,7 @@ export {
   seeOther,
   retryAfter,
   storeUnavailable,
+  rejectionOf,
   PROBLEM_CONTENT_TYPE,
   TOKEN_HEADERS,
   normalizeBase,
@@ -111,6 +119,7 @@ export type {
   HttpResponse,
   HttpHandler,
   ErrorReporter,
+  Rejection,
   ApiKeyAuthOptions,
   ApiKeyAuthAnswer,
   ApiKeyAuthOutcome,
@@ -124,6 +133,7 @@ export type {
   PublicInvitation,
   CredentialSource,
   CredentialExtractor,
+  CredentialReader,
   ThrottleOptions,
   ThrottleHit,
   TokenCookieOptions,

@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponse } from '@tokenkit/core';
+import { ConfigError, type HttpRequest, type HttpResponse, type Rejection, rejectionOf } from '@tokenkit/core';
 import type { NextFunction, Request, Response } from 'express';
 
 /**
@@ -57,6 +57,55 @@ export function send(res: Response, response: HttpResponse): void {
   for (const name in response.headers) res.setHeader(name, response.headers[name]!);
   if (response.cookies.length > 0) res.append('Set-Cookie', response.cookies);
   res.end(response.body);
+}
+
+/**
+ * Replaces tokenkit's problem+json answer: respond with `res`, or pass an
+ * error on with `next(err)`. A thrown error or a rejected promise goes to
+ * `next(err)` too. Calling `next()` without an error continues down the
+ * chain as if nothing was rejected — for `apiKeyAuth` that is an
+ * unauthenticated request, so do not.
+ */
+export type ExpressRejectHandler = (rejection: Rejection, req: Request, res: Response, next: NextFunction) => void | Promise<void>;
+
+/**
+ * Sends a flow's answer, or hands an error answer to the app's `onReject`.
+ * Cookies the answer sets (clearing a used link's cookie) are set either way.
+ *
+ * @param req - Express's request
+ * @param res - Express's response
+ * @param next - Express's `next`
+ * @param response - what the flow decided
+ * @param onReject - the app's handler, if any
+ */
+export function answer(
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  response: HttpResponse,
+  onReject: ExpressRejectHandler | undefined,
+): void {
+  const rejection = onReject === undefined ? undefined : rejectionOf(response);
+  if (rejection === undefined || onReject === undefined) {
+    send(res, response);
+    return;
+  }
+  if (response.cookies.length > 0) res.append('Set-Cookie', response.cookies);
+  const result = onReject(rejection, req, res, next);
+  if (result instanceof Promise) result.catch(next);
+}
+
+/**
+ * Checks the `onReject` option.
+ *
+ * @param value - the option
+ * @param name - the middleware's name, for the message
+ * @returns the handler, or undefined
+ * @throws ConfigError when present but not a function
+ */
+export function checkOnReject<F>(value: F | undefined, name: string): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw new ConfigError(`${name}: onReject must be a function`);
+  return value;
 }
 
 /**

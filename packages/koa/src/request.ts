@@ -1,5 +1,5 @@
-import type { HttpRequest, HttpResponse } from '@tokenkit/core';
-import type { Context } from 'koa';
+import { ConfigError, type HttpRequest, type HttpResponse, type Rejection, rejectionOf } from '@tokenkit/core';
+import type { Context, Next } from 'koa';
 
 /**
  * Koa's `ctx` seen as a neutral {@link HttpRequest}. Getters, so fields a
@@ -50,9 +50,53 @@ export class KoaRequest implements HttpRequest<Context> {
 }
 
 /**
+ * Replaces tokenkit's problem+json answer: set `ctx.status`/`ctx.body`, or
+ * throw (`ctx.throw(rejection.status, msg, { headers: rejection.headers })`
+ * keeps the headers; Koa's default error handler then sends a text body).
+ * Calling `next()` continues down the chain as if nothing was rejected —
+ * for `apiKeyAuth` that is an unauthenticated request, so do not.
+ */
+export type KoaRejectHandler = (rejection: Rejection, ctx: Context, next: Next) => unknown;
+
+/**
+ * Sends a flow's answer, or hands an error answer to the app's `onReject`.
+ * Cookies the answer sets (clearing a used link's cookie) are set either way.
+ *
+ * @param ctx - Koa's context
+ * @param next - Koa's `next`
+ * @param response - what the flow decided
+ * @param onReject - the app's handler, if any
+ * @returns what `onReject` returned (awaited by Koa), else undefined
+ */
+export function answer(ctx: Context, next: Next, response: HttpResponse, onReject: KoaRejectHandler | undefined): unknown {
+  const rejection = onReject === undefined ? undefined : rejectionOf(response);
+  if (rejection === undefined || onReject === undefined) {
+    send(ctx, response);
+    return undefined;
+  }
+  if (response.cookies.length > 0) ctx.append('Set-Cookie', response.cookies);
+  return onReject(rejection, ctx, next);
+}
+
+/**
+ * Checks the `onReject` option.
+ *
+ * @param value - the option
+ * @param name - the middleware's name, for the message
+ * @returns the handler, or undefined
+ * @throws ConfigError when present but not a function
+ */
+export function checkOnReject<F>(value: F | undefined, name: string): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw new ConfigError(`${name}: onReject must be a function`);
+  return value;
+}
+
+/**
  * Writes a neutral response onto `ctx` — headers directly on the response,
- * so `WWW-Authenticate` and `Retry-After` survive (Koa's `onerror` would drop
- * them from a thrown error). Set-Cookie values are appended to any the app set.
+ * so `WWW-Authenticate` and `Retry-After` survive together with the
+ * problem+json body (a thrown error keeps `err.headers` on Koa 2 and 3, but
+ * Koa's `onerror` replaces the body with plain text). Set-Cookie values are
+ * appended to any the app set.
  *
  * @param ctx - Koa's context
  * @param response - what the flow decided

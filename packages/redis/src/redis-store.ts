@@ -8,6 +8,7 @@ import {
   type UseFailure,
   type UseRequest,
   type UseResult,
+  type ValidateOption,
   type WindowCount,
 } from '@tokenkit/core';
 import type { Cluster, Redis } from 'ioredis';
@@ -52,6 +53,11 @@ export interface RedisStoreOptions {
    * record again.
    */
   recordCache?: number;
+  /**
+   * `false` silences this store's `TokenkitWarning`s;
+   * `{ TOKENKIT_REDIS_OFFLINE_QUEUE: false }` silences that one.
+   */
+  validate?: ValidateOption;
 }
 
 const USE_FAILURES: ReadonlySet<string> = new Set<UseFailure>([
@@ -135,7 +141,10 @@ export class RedisStore implements Store {
     this.verified = new VerifiedRecords(recordCache);
     this.scripts = defineScripts(client);
     this.replicas = options.waitForReplicas === undefined ? undefined : new ReplicaWaiter(client, options.waitForReplicas, timeout);
-    warnAboutOfflineQueue(client);
+    const validate = options.validate;
+    if (validate !== false && (typeof validate !== 'object' || validate.TOKENKIT_REDIS_OFFLINE_QUEUE !== false)) {
+      warnAboutOfflineQueue(client);
+    }
   }
 
   /**
@@ -265,9 +274,15 @@ export class RedisStore implements Store {
         const record = decodeFlat<R>(flat);
         // Only a verification of an unmetered record leaves it unchanged (remember() checks the latter).
         if (!redemption) this.verified.remember(key, versionOf(flat), record);
+        // A rate-limited record: the window after this use, for the RateLimit headers.
+        if (reply.length >= 4) return { ok: true, record, window: { count: Number(reply[2]), resetMs: Math.max(0, Number(reply[3])) } };
         return { ok: true, record };
       }
-      if (status === 'RATE_LIMITED') return { ok: false, reason: 'RATE_LIMITED', retryAfterMs: Math.max(1, Number(reply[1])) };
+      if (status === 'RATE_LIMITED') {
+        const retryAfterMs = Math.max(1, Number(reply[1]));
+        if (reply.length < 4) return { ok: false, reason: 'RATE_LIMITED', retryAfterMs };
+        return { ok: false, reason: 'RATE_LIMITED', retryAfterMs, rateLimit: { limit: Number(reply[2]), windowMs: Number(reply[3]) } };
+      }
       if (!USE_FAILURES.has(status)) throw new Error(`unexpected use reply ${JSON.stringify(status)}`);
       return { ok: false, reason: status as UseFailure };
     });

@@ -183,13 +183,15 @@ describe('ApiKeys', () => {
     it('RATE_LIMITED with retryAfterMs until the window resets', async () => {
       const { apiKeys, clock } = setup();
       const { key } = await apiKeys.create({ ownerId: 'o', rateLimit: { limit: 2, window: '1m' } });
-      expect((await apiKeys.verify(key)).valid).toBe(true);
+      // Successes report the window (for RateLimit headers); the rejection reports the rule.
+      expect(await apiKeys.verify(key)).toMatchObject({ valid: true, window: { remaining: 1, resetMs: 60_000 } });
       clock.advance(10_000);
-      expect((await apiKeys.verify(key)).valid).toBe(true);
+      expect(await apiKeys.verify(key)).toMatchObject({ valid: true, window: { remaining: 0, resetMs: 50_000 } });
       clock.advance(5_000);
-      expect(await apiKeys.verify(key)).toEqual({ valid: false, code: 'RATE_LIMITED', retryAfterMs: 45_000 });
+      const rule = { limit: 2, windowMs: 60_000 };
+      expect(await apiKeys.verify(key)).toEqual({ valid: false, code: 'RATE_LIMITED', retryAfterMs: 45_000, rateLimit: rule });
       clock.advance(44_999);
-      expect(await apiKeys.verify(key)).toEqual({ valid: false, code: 'RATE_LIMITED', retryAfterMs: 1 });
+      expect(await apiKeys.verify(key)).toEqual({ valid: false, code: 'RATE_LIMITED', retryAfterMs: 1, rateLimit: rule });
       clock.advance(1);
       expect((await apiKeys.verify(key)).valid).toBe(true);
     });
@@ -226,7 +228,12 @@ describe('ApiKeys', () => {
       const { key } = await apiKeys.create({ ownerId: 'o', remaining: 1, rateLimit: { limit: 1, window: '1m' }, scopes: ['read'] });
       expect((await apiKeys.verify(key)).valid).toBe(true);
       expect(await apiKeys.verify(key, { scopes: ['admin'] })).toEqual({ valid: false, code: 'INSUFFICIENT_SCOPE' });
-      expect(await apiKeys.verify(key)).toEqual({ valid: false, code: 'RATE_LIMITED', retryAfterMs: MINUTE });
+      expect(await apiKeys.verify(key)).toEqual({
+        valid: false,
+        code: 'RATE_LIMITED',
+        retryAfterMs: MINUTE,
+        rateLimit: { limit: 1, windowMs: MINUTE },
+      });
       clock.advance(MINUTE);
       expect(await apiKeys.verify(key)).toEqual({ valid: false, code: 'USAGE_EXCEEDED' });
     });

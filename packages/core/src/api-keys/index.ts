@@ -1,5 +1,6 @@
 import { type Duration, parseDuration } from '../duration.js';
 import { InvalidArgumentError } from '../errors.js';
+import { registerEventSink } from '../events.js';
 import { CredentialPipeline, type ManagerOptions, toStoreUnavailable } from '../pipeline/credential-pipeline.js';
 import {
   checkDuration,
@@ -83,8 +84,19 @@ export type ApiKeyFailureCode =
 
 /** Result of {@link ApiKeys.verify}. */
 export type ApiKeyVerifyResult =
-  | { valid: true; apiKey: ApiKey }
-  | { valid: false; code: ApiKeyFailureCode; retryAfterMs?: number };
+  | {
+      valid: true;
+      apiKey: ApiKey;
+      /** For a key with a `rateLimit`, when the store reports it: uses left in this window and ms until it resets. */
+      window?: { remaining: number; resetMs: number };
+    }
+  | {
+      valid: false;
+      code: ApiKeyFailureCode;
+      retryAfterMs?: number;
+      /** With `RATE_LIMITED`, when the store reports it: the key's limit. */
+      rateLimit?: { limit: number; windowMs: number };
+    };
 
 /**
  * Issues and verifies prefixed, checksummed API keys.
@@ -105,6 +117,7 @@ export class ApiKeys {
   /** @param options - store, secret(s), prefix (default `'sk'`), clock, events, retention */
   constructor(options: ApiKeysOptions) {
     this.pipeline = new CredentialPipeline(options, 'sk', 'ApiKeys');
+    registerEventSink(this, this.pipeline);
     this.retentionMs = parseDuration(options.retention ?? '7d', 'ApiKeys: retention');
   }
 
@@ -325,12 +338,17 @@ export class ApiKeys {
   private conclude(result: UseResult<ApiKeyRecord>, id: string, now: number): ApiKeyVerifyResult {
     if (!result.ok) {
       const code = result.reason === 'EXHAUSTED' ? 'USAGE_EXCEEDED' : (result.reason as ApiKeyFailureCode);
-      return this.reject(code, id, result.retryAfterMs);
+      const rejected = this.reject(code, id, result.retryAfterMs);
+      if (result.rateLimit && !rejected.valid) rejected.rateLimit = { limit: result.rateLimit.limit, windowMs: result.rateLimit.windowMs };
+      return rejected;
     }
     const record = result.record;
     this.touch(record, now);
     if (this.pipeline.observed) this.pipeline.emit({ type: 'apikey.verified', id: record.id, subject: record.ownerId, at: now });
-    return { valid: true, apiKey: toApiKey(record, now) };
+    const apiKey = toApiKey(record, now);
+    const window = result.window;
+    if (window === undefined || !record.rateLimit) return { valid: true, apiKey };
+    return { valid: true, apiKey, window: { remaining: Math.max(0, record.rateLimit.limit - window.count), resetMs: window.resetMs } };
   }
 
   private reject(code: ApiKeyFailureCode, id?: string, retryAfterMs?: number): ApiKeyVerifyResult {

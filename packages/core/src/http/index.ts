@@ -4,7 +4,7 @@
  * cookies, throttling, body parsing). `@tokenkit/express` and `@tokenkit/koa`
  * only translate requests and responses to and from these types.
  */
-export type { HttpRequest, HttpResponse, HttpHandler, ErrorReporter } from './types.js';
+export type { HttpRequest, HttpResponse, HttpHandler, ErrorReporter, Rejection } from './types.js';
 export { createApiKeyAuthFlow, DEFAULT_AUTH_THROTTLE } from './api-key-auth/index.js';
 export type { ApiKeyAuthAnswer, ApiKeyAuthOptions, ApiKeyAuthOutcome } from './api-key-auth/index.js';
 export { createResetFlow, RESET_REQUEST_ACCEPTED, DEFAULT_RESET_MIN_DURATION } from './reset-routes/index.js';
@@ -16,8 +16,9 @@ export type {
   AcceptedInvitation,
   PublicInvitation,
 } from './invitation-routes/index.js';
-export { compileSources } from './credential-source/index.js';
-export type { CredentialSource, CredentialExtractor } from './credential-source/index.js';
+export { compileSources, describeSources, challengeScheme } from './credential-source/index.js';
+export type { CredentialSource, CredentialExtractor, CredentialReader } from './credential-source/index.js';
+export { rateLimitHeaders, rateLimitPolicy, rateLimitState } from './rate-limit-headers/index.js';
 export { WindowThrottle } from './throttle/index.js';
 export type { ThrottleOptions, ThrottleHit } from './throttle/index.js';
 export { TokenCookie } from './cookies/index.js';
@@ -30,6 +31,7 @@ export {
   seeOther,
   retryAfter,
   storeUnavailable,
+  rejectionOf,
   PROBLEM_CONTENT_TYPE,
   TOKEN_HEADERS,
 } from './response/index.js';

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { ProblemDetails } from './response/index.js';
 
 /**
  * A framework-neutral view of one HTTP request. Adapters implement it with
@@ -45,6 +46,22 @@ export interface HttpResponse {
   cookies: string[];
   /** The body, already serialized (may be `''`). */
   body: string;
+  /** Set on error answers: the problem details the body serializes (see {@link Rejection}). */
+  problem?: ProblemDetails;
+}
+
+/**
+ * An error answer a flow decided on, handed to the app's `onReject` instead
+ * of being sent: the status, the machine-readable `code`, the headers the
+ * answer needs (`WWW-Authenticate`, `Retry-After`, `Cache-Control`,
+ * `RateLimit`…; no `Content-Type`/`Content-Length`) and the RFC 9457
+ * problem details tokenkit would have sent as the body.
+ */
+export interface Rejection {
+  status: number;
+  code: string;
+  headers: Record<string, string>;
+  problem: ProblemDetails;
 }
 
 /** A flow that answers some requests and passes the rest on (`null` → call `next()`). */

@@ -10,6 +10,7 @@ import {
   normalizeEmail,
 } from '../pipeline/validate.js';
 import { InvalidArgumentError } from '../errors.js';
+import { registerEventSink } from '../events.js';
 import { matchesAnyHash } from '../hashing/match.js';
 import type { StoredRecord } from '../store/types.js';
 
@@ -114,6 +115,7 @@ export class Invitations {
   /** @param options - store, secret(s), prefix (default `'inv'`), ttl, retention, clock, events */
   constructor(options: InvitationsOptions) {
     this.pipeline = new CredentialPipeline(options, 'inv', 'Invitations');
+    registerEventSink(this, this.pipeline);
     this.ttlMs = parseDuration(options.ttl ?? '7d', 'Invitations: ttl');
     this.retentionMs = parseDuration(options.retention ?? '7d', 'Invitations: retention');
   }

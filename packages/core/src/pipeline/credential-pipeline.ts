@@ -1,6 +1,15 @@
 import { generateCredential, isValidPrefix, parseCredential } from '../credential/credential.js';
 import { ConfigError, StoreUnavailableError, isStoreUnavailableError } from '../errors.js';
-import { createEmitter, eventChannelObserved, type EventListener, type TokenkitEvent } from '../events.js';
+import {
+  clientHasher,
+  createEmitter,
+  type EventListener,
+  type EventSink,
+  eventChannelObserved,
+  type TokenkitEvent,
+  type ValidateOption,
+  warningEnabled,
+} from '../events.js';
 import { KeyedHasher } from '../hashing/keyed-hash.js';
 import type { Store, StoredRecord } from '../store/types.js';
 
@@ -19,6 +28,11 @@ export interface ManagerOptions {
   now?: () => number;
   /** Receives every event (ids only, never secrets). */
   onEvent?: EventListener;
+  /**
+   * `false` silences this manager's `TokenkitWarning`s (`TOKENKIT_NO_SECRET`);
+   * `{ TOKENKIT_NO_SECRET: false }` silences one of them.
+   */
+  validate?: ValidateOption;
 }
 
 let warnedUnkeyed = false;
@@ -30,11 +44,13 @@ const MAX_MINT_ATTEMPTS = 5;
  * hashes → store). Store failures of any kind surface as
  * `StoreUnavailableError`, so nothing downstream can mistake them for "valid".
  */
-export class CredentialPipeline {
+export class CredentialPipeline implements EventSink {
   readonly store: Store;
   readonly prefix: string;
   readonly now: () => number;
   readonly emit: (event: TokenkitEvent) => void;
+  /** A keyed hash of a client key (an IP) for `throttle.blocked` events. */
+  readonly clientHash: (client: string) => string;
   private readonly hasListener: boolean;
   private readonly hasher: KeyedHasher;
   private readonly candidateCount: number;
@@ -63,9 +79,10 @@ export class CredentialPipeline {
     this.emit = createEmitter(options.onEvent);
     this.hasListener = options.onEvent !== undefined;
     this.hasher = new KeyedHasher(options.secret);
+    this.clientHash = clientHasher(typeof options.secret === 'string' ? options.secret : options.secret?.[0]);
     this.candidateCount =
       options.secret === undefined || typeof options.secret === 'string' ? 1 : Math.max(1, options.secret.length);
-    if (this.hasher.unkeyed && !warnedUnkeyed) {
+    if (this.hasher.unkeyed && !warnedUnkeyed && warningEnabled(options.validate, 'TOKENKIT_NO_SECRET')) {
       warnedUnkeyed = true;
       process.emitWarning(
         `${managerName} has no secret: credentials are stored as plain SHA-256. Anyone who can read the store can ` +

@@ -1,5 +1,6 @@
 import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
+import { registerEventSink } from '../events.js';
 import { CredentialPipeline, type ManagerOptions } from '../pipeline/credential-pipeline.js';
 import { checkMeta, checkSubject, copyMeta, type Meta } from '../pipeline/validate.js';
 import { matchesAnyHash } from '../hashing/match.js';
@@ -60,6 +61,7 @@ export class ResetTokens {
   /** @param options - store, secret(s), prefix (default `'rst'`), ttl, onIssue, clock, events */
   constructor(options: ResetTokensOptions) {
     this.pipeline = new CredentialPipeline(options, 'rst', 'ResetTokens');
+    registerEventSink(this, this.pipeline);
     this.ttlMs = parseDuration(options.ttl ?? '1h', 'ResetTokens: ttl');
     if (this.ttlMs < 1000 || this.ttlMs > MAX_TTL_MS) {
       throw new ConfigError(

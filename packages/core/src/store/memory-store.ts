@@ -340,13 +340,15 @@ export class MemoryStore implements Store {
     const record = slots.values[slot] as StoredRecord;
     const failure = firstUseFailure(record, request);
     if (failure !== undefined) return { ok: false, reason: failure };
+    let rateWindow: WindowCount | undefined;
     if (record.rateLimit) {
       // count() may sweep expired entries when the store is full, but never
       // renumbers slots (only sweep() compacts), so `slot` stays valid.
       const window = this.count(`${ns}\u0000rl\u0000${id}`, record.rateLimit.windowMs, 1);
       if (window.count > record.rateLimit.limit) {
-        return { ok: false, reason: 'RATE_LIMITED', retryAfterMs: window.resetMs };
+        return { ok: false, reason: 'RATE_LIMITED', retryAfterMs: window.resetMs, rateLimit: { ...record.rateLimit } };
       }
+      rateWindow = window;
     }
     const uses = record.uses ?? 0;
     if (record.maxUses != null && uses >= record.maxUses) return { ok: false, reason: 'EXHAUSTED' };
@@ -354,7 +356,9 @@ export class MemoryStore implements Store {
       return { ok: false, reason: 'ALREADY_REDEEMED' };
     }
     if (record.email != null && request.email !== record.email) return { ok: false, reason: 'EMAIL_MISMATCH' };
-    if (record.maxUses == null && request.subject === undefined) return { ok: true, record: record as R };
+    if (record.maxUses == null && request.subject === undefined) {
+      return rateWindow ? { ok: true, record: record as R, window: rateWindow } : { ok: true, record: record as R };
+    }
     const next: StoredRecord = { ...record, uses: uses + 1 };
     if (request.subject !== undefined) next.usedBy = [...(record.usedBy ?? []), request.subject];
     slots.values[slot] = next;
@@ -362,7 +366,7 @@ export class MemoryStore implements Store {
       const now = this.now();
       slots.setDropAt(slot, deadline(now, request.retainMs), now);
     }
-    return { ok: true, record: next as R };
+    return rateWindow ? { ok: true, record: next as R, window: rateWindow } : { ok: true, record: next as R };
   }
 
   async hit(ns: string, key: string, windowMs: number, cost = 1): Promise<WindowCount> {

@@ -90,8 +90,23 @@ export type UseFailure =
 
 /** Result of {@link Store.use}. */
 export type UseResult<R extends StoredRecord> =
-  | { ok: true; record: R }
-  | { ok: false; reason: UseFailure; retryAfterMs?: number };
+  | {
+      ok: true;
+      record: R;
+      /**
+       * Optional: the record's rate-limit window after this use, when it has a
+       * `rateLimit` (lets the HTTP guard send `RateLimit` headers; a store
+       * that leaves it out gets `RateLimit-Policy` only).
+       */
+      window?: WindowCount;
+    }
+  | {
+      ok: false;
+      reason: UseFailure;
+      retryAfterMs?: number;
+      /** Optional, with `RATE_LIMITED`: the rule that was exceeded. */
+      rateLimit?: RateLimitRule;
+    };
 
 /** A fixed-window counter after an increment. */
 export interface WindowCount {

@@ -1,9 +1,23 @@
-import { type ApiKeyAuthOptions, type ApiKeyAuthOutcome, createApiKeyAuthFlow } from '@tokenkit/core';
+import {
+  type ApiKeyAuthOptions as CoreApiKeyAuthOptions,
+  type ApiKeyAuthOutcome,
+  createApiKeyAuthFlow,
+} from '@tokenkit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import '../augment.js';
-import { ExpressRequest, send, settle } from '../request.js';
+import { answer, checkOnReject, type ExpressRejectHandler, ExpressRequest, settle } from '../request.js';
 
-export type { ApiKeyAuthOptions } from '@tokenkit/core';
+export type { ExpressRejectHandler } from '../request.js';
+
+/** Options of Express's `apiKeyAuth`: the shared options, `from` functions receiving `req`, and `onReject`. */
+export interface ApiKeyAuthOptions extends CoreApiKeyAuthOptions<Request> {
+  /**
+   * Replaces the problem+json answer of a rejected request (401, 403, 429,
+   * 503): respond yourself, or `next(err)` to your error handler. The
+   * throttle has already counted the failure.
+   */
+  onReject?: ExpressRejectHandler;
+}
 
 /**
  * Express middleware that requires a valid API key and sets `req.apiKey`.
@@ -13,9 +27,10 @@ export type { ApiKeyAuthOptions } from '@tokenkit/core';
  * `error="insufficient_scope"`, 429 + `Retry-After` (per-key rate limit, no
  * uses left, too many failures from the client IP — `req.ip`, so it honours
  * `trust proxy`), 503 + `Retry-After` when the store is down. Bodies are
- * `application/problem+json`.
+ * `application/problem+json` unless `onReject` answers instead. Keys with a
+ * `rateLimit` get `RateLimit-Policy` / `RateLimit` headers.
  *
- * @param options - `apiKeys`, `scopes`, `from`, `optional`, `throttle`, `store`, `realm`
+ * @param options - `apiKeys`, `scopes`, `from`, `optional`, `throttle`, `store`, `realm`, `standardHeaders`, `onReject`
  * @returns the middleware
  * @example
  * ```ts
@@ -25,21 +40,29 @@ export type { ApiKeyAuthOptions } from '@tokenkit/core';
  * ```
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
-  const guard = createApiKeyAuthFlow(options);
+  const guard = createApiKeyAuthFlow<Request>(options);
+  const onReject = checkOnReject(options.onReject, 'apiKeyAuth');
   return (req: Request, res: Response, next: NextFunction): void => {
     // A MemoryStore answers in this tick: continue without a promise hop.
     // A synchronous throw reaches Express's own try/catch → next(err).
-    const answer = guard(new ExpressRequest(req));
-    if (answer instanceof Promise) settle(answer, (outcome) => proceed(req, res, next, outcome), next);
-    else proceed(req, res, next, answer);
+    const outcome = guard(new ExpressRequest(req));
+    if (outcome instanceof Promise) settle(outcome, (decided) => proceed(req, res, next, decided, onReject), next);
+    else proceed(req, res, next, outcome, onReject);
   };
 }
 
-function proceed(req: Request, res: Response, next: NextFunction, outcome: ApiKeyAuthOutcome): void {
+function proceed(
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  outcome: ApiKeyAuthOutcome,
+  onReject: ExpressRejectHandler | undefined,
+): void {
   if (outcome.response) {
-    send(res, outcome.response);
+    answer(req, res, next, outcome.response, onReject);
     return;
   }
+  if (outcome.headers) for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
   req.apiKey = outcome.apiKey;
   next();
 }

@@ -1,11 +1,17 @@
 import { type InvitationRoutesOptions, type InvitationUser, createInvitationFlow } from '@tokenkit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ExpressRequest, send, settle } from '../request.js';
+import { answer, checkOnReject, type ExpressRejectHandler, ExpressRequest, settle } from '../request.js';
 
 export type { AcceptedInvitation, InvitationUser } from '@tokenkit/core';
 
 /** Options of Express's `invitationRoutes`: callbacks receive Express's `req`. */
-export type ExpressInvitationRoutesOptions<U extends InvitationUser = InvitationUser> = InvitationRoutesOptions<Request, U>;
+export interface ExpressInvitationRoutesOptions<U extends InvitationUser = InvitationUser> extends InvitationRoutesOptions<Request, U> {
+  /**
+   * Replaces the problem+json answer of a rejected request (400, 401, 403,
+   * 404, 405, 409, 410, 413, 415, 503): respond yourself, or `next(err)`.
+   */
+  onReject?: ExpressRejectHandler;
+}
 
 /**
  * Invitation routes as one Express middleware, mountable under any path:
@@ -13,7 +19,7 @@ export type ExpressInvitationRoutesOptions<U extends InvitationUser = Invitation
  * `GET|HEAD /invitations/:code` and `POST /invitations/accept`; anything else
  * falls through to `next()`.
  *
- * @param options - `invites`, `getUser(req)`, `onAccepted`, `acceptPath`, `cookie`, `bodyLimit`
+ * @param options - `invites`, `getUser(req)`, `onAccepted`, `acceptPath`, `cookie`, `bodyLimit`, `validate`, `onReject`
  * @returns the middleware
  * @example
  * ```ts
@@ -26,7 +32,8 @@ export type ExpressInvitationRoutesOptions<U extends InvitationUser = Invitation
  */
 export function invitationRoutes<U extends InvitationUser>(options: ExpressInvitationRoutesOptions<U>): RequestHandler {
   const handle = createInvitationFlow(options);
+  const onReject = checkOnReject(options.onReject, 'invitationRoutes');
   return (req: Request, res: Response, next: NextFunction): void => {
-    settle(handle(new ExpressRequest(req)), (response) => (response ? send(res, response) : next()), next);
+    settle(handle(new ExpressRequest(req)), (response) => (response ? answer(req, res, next, response, onReject) : next()), next);
   };
 }

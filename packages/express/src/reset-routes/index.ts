@@ -1,8 +1,18 @@
-import { type ResetRoutesOptions, type ResetUser, createResetFlow } from '@tokenkit/core';
+import { type ResetRoutesOptions as CoreResetRoutesOptions, type ResetUser, createResetFlow } from '@tokenkit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ExpressRequest, send, settle } from '../request.js';
+import { answer, checkOnReject, type ExpressRejectHandler, ExpressRequest, settle } from '../request.js';
 
-export type { ResetEmail, ResetRoutesOptions, ResetUser } from '@tokenkit/core';
+export type { ResetEmail, ResetUser } from '@tokenkit/core';
+
+/** Options of Express's `resetRoutes`: the shared options plus `onReject`. */
+export interface ResetRoutesOptions<U extends ResetUser = ResetUser> extends CoreResetRoutesOptions<U> {
+  /**
+   * Replaces the problem+json answer of a rejected request (400, 403, 405,
+   * 410, 413, 415, 429, 503): respond yourself, or `next(err)`. A cleared
+   * link cookie is set before it runs.
+   */
+  onReject?: ExpressRejectHandler;
+}
 
 /**
  * Password-reset routes as one Express middleware, mountable under any path:
@@ -12,7 +22,7 @@ export type { ResetEmail, ResetRoutesOptions, ResetUser } from '@tokenkit/core';
  * `express.urlencoded()` are reused; otherwise JSON and HTML forms are read
  * with a size limit.
  *
- * @param options - see `ResetRoutesOptions` (`baseUrl` = the public URL of the mount path)
+ * @param options - see `ResetRoutesOptions` (`baseUrl` = the public URL of the mount path), plus `onReject`
  * @returns the middleware
  * @example
  * ```ts
@@ -26,7 +36,8 @@ export type { ResetEmail, ResetRoutesOptions, ResetUser } from '@tokenkit/core';
  */
 export function resetRoutes<U extends ResetUser>(options: ResetRoutesOptions<U>): RequestHandler {
   const handle = createResetFlow(options);
+  const onReject = checkOnReject(options.onReject, 'resetRoutes');
   return (req: Request, res: Response, next: NextFunction): void => {
-    settle(handle(new ExpressRequest(req)), (response) => (response ? send(res, response) : next()), next);
+    settle(handle(new ExpressRequest(req)), (response) => (response ? answer(req, res, next, response, onReject) : next()), next);
   };
 }

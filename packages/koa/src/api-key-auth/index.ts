@@ -1,9 +1,23 @@
-import { type ApiKeyAuthOptions, type ApiKeyAuthOutcome, createApiKeyAuthFlow } from '@tokenkit/core';
+import {
+  type ApiKeyAuthOptions as CoreApiKeyAuthOptions,
+  type ApiKeyAuthOutcome,
+  createApiKeyAuthFlow,
+} from '@tokenkit/core';
 import type { Context, Middleware, Next } from 'koa';
-import '../augment.js';
-import { KoaRequest, send } from '../request.js';
+import type { ApiKeyState } from '../augment.js';
+import { answer, checkOnReject, type KoaRejectHandler, KoaRequest } from '../request.js';
 
-export type { ApiKeyAuthOptions } from '@tokenkit/core';
+export type { KoaRejectHandler } from '../request.js';
+
+/** Options of Koa's `apiKeyAuth`: the shared options, `from` functions receiving `ctx`, and `onReject`. */
+export interface ApiKeyAuthOptions extends CoreApiKeyAuthOptions<Context> {
+  /**
+   * Replaces the problem+json answer of a rejected request (401, 403, 429,
+   * 503): set `ctx.status`/`ctx.body` yourself, or throw (`ctx.throw`) to
+   * your error handling. The throttle has already counted the failure.
+   */
+  onReject?: KoaRejectHandler;
+}
 
 /**
  * Koa middleware that requires a valid API key and sets `ctx.state.apiKey`.
@@ -13,9 +27,12 @@ export type { ApiKeyAuthOptions } from '@tokenkit/core';
  * `error="insufficient_scope"`, 429 + `Retry-After` (per-key rate limit, no
  * uses left, too many failures from the client IP — `ctx.ip`, so it honours
  * `app.proxy`), 503 + `Retry-After` when the store is down. Bodies are
- * `application/problem+json`.
+ * `application/problem+json` unless `onReject` answers instead. Keys with a
+ * `rateLimit` get `RateLimit-Policy` / `RateLimit` headers.
  *
- * @param options - `apiKeys`, `scopes`, `from`, `optional`, `throttle`, `store`, `realm`
+ * With a typed app, add {@link ApiKeyState}: `new Koa<MyState & ApiKeyState>()`.
+ *
+ * @param options - `apiKeys`, `scopes`, `from`, `optional`, `throttle`, `store`, `realm`, `standardHeaders`, `onReject`
  * @returns the middleware
  * @example
  * ```ts
@@ -23,23 +40,22 @@ export type { ApiKeyAuthOptions } from '@tokenkit/core';
  * app.use((ctx) => { ctx.body = { owner: ctx.state.apiKey?.ownerId } })
  * ```
  */
-export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware {
-  const guard = createApiKeyAuthFlow(options);
+export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware<ApiKeyState> {
+  const guard = createApiKeyAuthFlow<Context>(options);
+  const onReject = checkOnReject(options.onReject, 'apiKeyAuth');
   // Not an async function: a MemoryStore answers in this tick, and the
   // middleware then returns next()'s promise as is — no extra async frame.
   // Koa's compose turns a synchronous throw into a rejection.
   return (ctx, next) => {
-    const answer = guard(new KoaRequest(ctx));
-    if (answer instanceof Promise) return answer.then((outcome) => proceed(ctx, next, outcome));
-    return proceed(ctx, next, answer);
+    const outcome = guard(new KoaRequest(ctx));
+    if (outcome instanceof Promise) return outcome.then((decided) => proceed(ctx, next, decided, onReject));
+    return proceed(ctx, next, outcome, onReject);
   };
 }
 
-function proceed(ctx: Context, next: Next, outcome: ApiKeyAuthOutcome): Promise<unknown> | undefined {
-  if (outcome.response) {
-    send(ctx, outcome.response);
-    return undefined;
-  }
+function proceed(ctx: Context, next: Next, outcome: ApiKeyAuthOutcome, onReject: KoaRejectHandler | undefined): unknown {
+  if (outcome.response) return answer(ctx, next, outcome.response, onReject);
+  if (outcome.headers) ctx.set(outcome.headers);
   ctx.state.apiKey = outcome.apiKey;
   return next();
 }

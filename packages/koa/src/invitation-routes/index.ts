@@ -6,7 +6,7 @@ import {
   stripBase,
 } from '@tokenkit/core';
 import type { Context, Middleware } from 'koa';
-import { KoaRequest, send } from '../request.js';
+import { answer, checkOnReject, type KoaRejectHandler, KoaRequest } from '../request.js';
 
 export type { AcceptedInvitation, InvitationUser } from '@tokenkit/core';
 
@@ -15,13 +15,18 @@ export interface KoaInvitationRoutesOptions<U extends InvitationUser = Invitatio
   extends InvitationRoutesOptions<Context, U> {
   /** Path the routes live under (default `'/invitations'`). */
   base?: string;
+  /**
+   * Replaces the problem+json answer of a rejected request (400, 401, 403,
+   * 404, 405, 409, 410, 413, 415, 503): answer on `ctx` yourself, or throw.
+   */
+  onReject?: KoaRejectHandler;
 }
 
 /**
  * Invitation routes as Koa middleware matching its own paths under `base`:
  * `GET|HEAD {base}/:code` and `POST {base}/accept`; anything else goes to `next()`.
  *
- * @param options - `invites`, `getUser(ctx)`, `onAccepted`, `acceptPath`, `cookie`, `bodyLimit`, `base`
+ * @param options - `invites`, `getUser(ctx)`, `onAccepted`, `acceptPath`, `cookie`, `bodyLimit`, `validate`, `base`, `onReject`
  * @returns the middleware
  * @example
  * ```ts
@@ -35,10 +40,11 @@ export interface KoaInvitationRoutesOptions<U extends InvitationUser = Invitatio
 export function invitationRoutes<U extends InvitationUser>(options: KoaInvitationRoutesOptions<U>): Middleware {
   const handle = createInvitationFlow(options);
   const base = routeBase(options.base ?? '/invitations', 'invitationRoutes');
+  const onReject = checkOnReject(options.onReject, 'invitationRoutes');
   return async (ctx, next) => {
     const path = stripBase(ctx.path, base);
     const response = path === null ? null : await handle(new KoaRequest(ctx, path, base));
     if (response === null) return next();
-    send(ctx, response);
+    await answer(ctx, next, response, onReject);
   };
 }

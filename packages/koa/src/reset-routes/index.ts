@@ -1,6 +1,6 @@
 import { type ResetRoutesOptions, type ResetUser, createResetFlow, routeBase, stripBase } from '@tokenkit/core';
 import type { Middleware } from 'koa';
-import { KoaRequest, send } from '../request.js';
+import { answer, checkOnReject, type KoaRejectHandler, KoaRequest } from '../request.js';
 
 export type { ResetEmail, ResetUser } from '@tokenkit/core';
 
@@ -8,6 +8,12 @@ export type { ResetEmail, ResetUser } from '@tokenkit/core';
 export interface KoaResetRoutesOptions<U extends ResetUser = ResetUser> extends ResetRoutesOptions<U> {
   /** Path the routes live under (default: the path of `baseUrl`). */
   base?: string;
+  /**
+   * Replaces the problem+json answer of a rejected request (400, 403, 405,
+   * 410, 413, 415, 429, 503): answer on `ctx` yourself, or throw. A cleared
+   * link cookie is set before it runs.
+   */
+  onReject?: KoaRejectHandler;
 }
 
 /**
@@ -17,7 +23,7 @@ export interface KoaResetRoutesOptions<U extends ResetUser = ResetUser> extends 
  * Koa body parser (`ctx.request.body`) is reused; otherwise JSON and HTML
  * forms are read with a size limit.
  *
- * @param options - see `ResetRoutesOptions`, plus `base`
+ * @param options - see `ResetRoutesOptions`, plus `base` and `onReject`
  * @returns the middleware
  * @example
  * ```ts
@@ -32,10 +38,11 @@ export interface KoaResetRoutesOptions<U extends ResetUser = ResetUser> extends 
 export function resetRoutes<U extends ResetUser>(options: KoaResetRoutesOptions<U>): Middleware {
   const handle = createResetFlow(options);
   const base = routeBase(options.base ?? new URL(options.baseUrl).pathname, 'resetRoutes');
+  const onReject = checkOnReject(options.onReject, 'resetRoutes');
   return async (ctx, next) => {
     const path = stripBase(ctx.path, base);
     const response = path === null ? null : await handle(new KoaRequest(ctx, path, base));
     if (response === null) return next();
-    send(ctx, response);
+    await answer(ctx, next, response, onReject);
   };
 }

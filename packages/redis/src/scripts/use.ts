@@ -10,7 +10,9 @@ import { CONSTANT_TIME_LUA } from './constant-time.js';
  * ARGV[4] email as JSON or '', ARGV[5] n = candidate count,
  * ARGV[6 .. 5+n] candidate hashes as JSON, ARGV[6+n ..] required scopes as JSON.
  *
- * Returns `{ reason }`, `{ 'RATE_LIMITED', pttl }` or `{ 'OK', flat record }`.
+ * Returns `{ reason }`, `{ 'RATE_LIMITED', pttl, limit, windowMs }` or
+ * `{ 'OK', flat record }` — with `count, pttl` of the window appended when the
+ * record has a rate limit (for the `RateLimit` headers).
  * Field values are JSON text written by Node; the script only reads the
  * guarded fields and rewrites `uses`/`usedBy` as text, so nothing the app
  * stored is ever re-encoded by cjson (which would turn `[]` into `{}` and
@@ -81,6 +83,8 @@ if #ARGV >= 6 + n then
 end
 
 local rule = field('rateLimit')
+local rlCount = nil
+local rlWindow = nil
 if rule ~= nil then
   rule = cjson.decode(rule)
   local window = math.max(1, math.ceil(tonumber(rule.windowMs)))
@@ -92,8 +96,17 @@ if rule ~= nil then
       redis.call('PEXPIRE', KEYS[2], window)
       ttl = window
     end
-    return { 'RATE_LIMITED', ttl }
+    return { 'RATE_LIMITED', ttl, math.floor(tonumber(rule.limit)), window }
   end
+  rlCount = count
+  rlWindow = window
+end
+
+local function ok()
+  if rlCount == nil then return { 'OK', flat } end
+  local ttl = redis.call('PTTL', KEYS[2])
+  if ttl < 0 then ttl = rlWindow end
+  return { 'OK', flat, rlCount, ttl }
 end
 
 local maxUses = field('maxUses')
@@ -109,7 +122,7 @@ if subject ~= '' and usedBy ~= nil and contains(usedBy, subject) then return { '
 local email = field('email')
 if email ~= nil and email ~= ARGV[4] then return { 'EMAIL_MISMATCH' } end
 
-if maxUses == nil and subject == '' then return { 'OK', flat } end
+if maxUses == nil and subject == '' then return ok() end
 
 -- A counted use changes the record: drop its version
 -- so no server's cached copy of it is taken as current any more.
@@ -131,5 +144,5 @@ end
 if maxUses ~= nil and uses + 1 >= maxUses and ARGV[2] ~= '' then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
-return { 'OK', flat }
+return ok()
 `;

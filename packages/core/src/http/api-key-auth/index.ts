@@ -1,19 +1,29 @@
 import type { ApiKey, ApiKeyFailureCode, ApiKeys, ApiKeyVerifyResult } from '../../api-keys/index.js';
 import { ConfigError, isStoreUnavailableError } from '../../errors.js';
+import { type EventSink, eventSinkOf, storeErrorCode, type VerifyTraceContext, verifyTracing } from '../../events.js';
 import type { Store } from '../../store/types.js';
-import { type CredentialSource, compileSources } from '../credential-source/index.js';
+import { type CredentialSource, challengeScheme, compileSources, describeSources } from '../credential-source/index.js';
+import { rateLimitHeaders } from '../rate-limit-headers/index.js';
 import { problem, retryAfter, storeUnavailable } from '../response/index.js';
 import { type ThrottleOptions, WindowThrottle } from '../throttle/index.js';
 import type { HttpRequest, HttpResponse } from '../types.js';
 
-/** Options of `apiKeyAuth` (the same in `@tokenkit/express` and `@tokenkit/koa`). */
-export interface ApiKeyAuthOptions {
+/**
+ * Options of `apiKeyAuth` (the same in `@tokenkit/express` and `@tokenkit/koa`).
+ *
+ * @typeParam N - the native request `from` functions receive (Express `req`, Koa `ctx`)
+ */
+export interface ApiKeyAuthOptions<N = unknown> {
   /** The key manager that verifies presented keys. */
   apiKeys: ApiKeys;
   /** Scopes every request must have (all of them), else 403 `insufficient_scope`. */
   scopes?: readonly string[];
-  /** Where to look for the key, first match wins (default `['authorization', 'x-api-key']`). */
-  from?: readonly CredentialSource[];
+  /**
+   * Where to look for the key, first match wins (default `['authorization', 'x-api-key']`):
+   * header names, `'authorization:<Scheme>'`, `'cookie:<name>'`, `'query:<name>'`
+   * or functions `(native) => string | null | undefined`.
+   */
+  from?: readonly CredentialSource<N>[];
   /** Let requests without any key through (with no `apiKey`); a bad key is still rejected. */
   optional?: boolean;
   /**
@@ -25,13 +35,21 @@ export interface ApiKeyAuthOptions {
   store?: Store;
   /** `realm` of `WWW-Authenticate` (default `'api'`). */
   realm?: string;
+  /**
+   * `RateLimit-Policy` / `RateLimit` headers (IETF rate-limit headers draft)
+   * for keys with a `rateLimit` and on throttle 429s (default `true`).
+   */
+  standardHeaders?: boolean;
 }
 
 /**
  * Outcome of the API-key guard: `apiKey` (or `undefined` for an anonymous
- * request under `optional: true`) → continue; `response` → send it instead.
+ * request under `optional: true`) → continue, after setting `headers` when
+ * present (`RateLimit` of a rate-limited key); `response` → send it instead.
  */
-export type ApiKeyAuthOutcome = { response: undefined; apiKey: ApiKey | undefined } | { response: HttpResponse };
+export type ApiKeyAuthOutcome =
+  | { response: undefined; apiKey: ApiKey | undefined; headers?: Record<string, string> }
+  | { response: HttpResponse };
 
 /**
  * The guard's answer: the outcome itself when it could be decided without
@@ -49,6 +67,12 @@ const USAGE_EXCEEDED_RETRY_MS = 86_400_000;
 
 const ANONYMOUS: ApiKeyAuthOutcome = Object.freeze({ response: undefined, apiKey: undefined });
 
+/** Rate-limit policy names in `RateLimit-Policy` / `RateLimit`. */
+const KEY_POLICY = 'apikey';
+const THROTTLE_POLICY = 'apikey-ip';
+
+type Verify = (key: string, options: { scopes?: readonly string[] }) => ApiKeyVerifyResult | Promise<ApiKeyVerifyResult>;
+
 /**
  * Builds the framework-neutral API-key guard. The success path is one
  * header lookup, one `ApiKeys.verifyNow` (one store operation) and no throttle
@@ -62,6 +86,11 @@ const ANONYMOUS: ApiKeyAuthOutcome = Object.freeze({ response: undefined, apiKey
  * `error="insufficient_scope"`; per-key rate limit, out of uses or too many
  * failures from this IP → 429 + `Retry-After`; store down → 503 + `Retry-After`.
  *
+ * Observability: a store outage emits `store.unavailable`, a blocked client
+ * `throttle.blocked` (through the key manager's `onEvent` and the
+ * `tokenkit:event` channel); verification runs inside the `tokenkit:verify`
+ * tracing channel while it has subscribers.
+ *
  * @param options - see {@link ApiKeyAuthOptions}
  * @returns a function from a neutral request to an outcome
  * @throws ConfigError on unusable options
@@ -74,16 +103,19 @@ const ANONYMOUS: ApiKeyAuthOutcome = Object.freeze({ response: undefined, apiKey
  * else request.native.apiKey = outcome.apiKey
  * ```
  */
-export function createApiKeyAuthFlow(options: ApiKeyAuthOptions): (request: HttpRequest) => ApiKeyAuthAnswer {
+export function createApiKeyAuthFlow<N = unknown>(options: ApiKeyAuthOptions<N>): (request: HttpRequest<N>) => ApiKeyAuthAnswer {
   if (!options || typeof options.apiKeys?.verify !== 'function') {
     throw new ConfigError('apiKeyAuth: options.apiKeys is required, e.g. apiKeyAuth({ apiKeys: new ApiKeys({ store }) })');
   }
   const { apiKeys } = options;
   // A test double with only `verify` (e.g. `{ verify: vi.fn() }`) still works, one promise hop slower.
-  const verify: (key: string, options: { scopes?: readonly string[] }) => ApiKeyVerifyResult | Promise<ApiKeyVerifyResult> =
+  const verify: Verify =
     typeof apiKeys.verifyNow === 'function' ? (key, o) => apiKeys.verifyNow(key, o) : (key, o) => apiKeys.verify(key, o);
-  const extract = compileSources(options.from ?? ['authorization', 'x-api-key']);
+  const sources: readonly CredentialSource<N>[] = options.from ?? ['authorization', 'x-api-key'];
+  const extract = compileSources(sources);
+  const missingDetail = `Send an API key: ${describeSources(sources)}.`;
   const optional = options.optional === true;
+  const standardHeaders = options.standardHeaders !== false;
   const realm = quoted(options.realm ?? 'api');
   const scopes = options.scopes && options.scopes.length > 0 ? [...options.scopes] : undefined;
   const verifyOptions = scopes ? { scopes } : {};
@@ -91,40 +123,89 @@ export function createApiKeyAuthFlow(options: ApiKeyAuthOptions): (request: Http
     options.throttle === false
       ? undefined
       : new WindowThrottle(options.store ?? apiKeys.store, 'throttle:apikey-ip', options.throttle ?? DEFAULT_AUTH_THROTTLE);
-  const challenge = `Bearer realm=${realm}`;
-  const invalidChallenge = `Bearer realm=${realm}, error="invalid_token"`;
-  const scopeChallenge = `Bearer realm=${realm}, error="insufficient_scope"${scopes ? `, scope=${quoted(scopes.join(' '))}` : ''}`;
+  const events: EventSink = eventSinkOf(apiKeys);
+  const scheme = challengeScheme(sources);
+  const challenge = `${scheme} realm=${realm}`;
+  const invalidChallenge = `${scheme} realm=${realm}, error="invalid_token"`;
+  const scopeChallenge = `${scheme} realm=${realm}, error="insufficient_scope"${scopes ? `, scope=${quoted(scopes.join(' '))}` : ''}`;
 
   return (request) => {
     const key = extract(request);
     if (key === undefined) {
       if (optional) return ANONYMOUS;
-      return reply(401, 'MISSING_CREDENTIAL', 'Send an API key: Authorization: Bearer <key>.', { 'www-authenticate': challenge });
+      return reply(401, 'MISSING_CREDENTIAL', missingDetail, { 'www-authenticate': challenge });
     }
     // The IP is read only when some client is blocked: on the valid-key path it costs nothing.
     if (throttle?.anyBlocked) {
       const blocked = throttle.blockedMs(request.ip);
-      if (blocked > 0) return tooManyAttempts(blocked);
+      if (blocked > 0) return tooManyAttempts(throttle, blocked, request.ip);
     }
+    if (tracingObserved()) return traced(key, request);
     let answer: ApiKeyVerifyResult | Promise<ApiKeyVerifyResult>;
     try {
       answer = verify(key, verifyOptions);
     } catch (err) {
-      return unavailable(err);
+      return unavailable(err, 'apikey.verify');
     }
     if (!(answer instanceof Promise)) return decide(answer, request);
-    return answer.then((result) => decide(result, request), unavailable);
+    return answer.then((result) => decide(result, request), (err: unknown) => unavailable(err, 'apikey.verify'));
   };
 
-  function decide(result: ApiKeyVerifyResult, request: HttpRequest): ApiKeyAuthAnswer {
-    if (result.valid) return { response: undefined, apiKey: result.apiKey };
+  /** The verification inside `tokenkit:verify`: start/end, and asyncStart/asyncEnd when the store answers later. */
+  function traced(key: string, request: HttpRequest<N>): ApiKeyAuthAnswer {
+    const context: VerifyTraceContext = { scopes: scopes ?? [], async: false };
+    verifyTracing.start.publish(context);
+    let answer: ApiKeyVerifyResult | Promise<ApiKeyVerifyResult>;
+    try {
+      answer = verify(key, verifyOptions);
+    } catch (err) {
+      context.error = err;
+      verifyTracing.error.publish(context);
+      verifyTracing.end.publish(context);
+      return unavailable(err, 'apikey.verify');
+    }
+    if (!(answer instanceof Promise)) {
+      context.result = traceResult(answer);
+      verifyTracing.end.publish(context);
+      return decide(answer, request);
+    }
+    context.async = true;
+    verifyTracing.end.publish(context);
+    return answer.then(
+      (result) => {
+        context.result = traceResult(result);
+        verifyTracing.asyncStart.publish(context);
+        verifyTracing.asyncEnd.publish(context);
+        return decide(result, request);
+      },
+      (err: unknown) => {
+        context.error = err;
+        verifyTracing.error.publish(context);
+        verifyTracing.asyncStart.publish(context);
+        verifyTracing.asyncEnd.publish(context);
+        return unavailable(err, 'apikey.verify');
+      },
+    );
+  }
+
+  function decide(result: ApiKeyVerifyResult, request: HttpRequest<N>): ApiKeyAuthAnswer {
+    if (result.valid) {
+      const rule = result.apiKey.rateLimit;
+      if (!rule || !standardHeaders) return { response: undefined, apiKey: result.apiKey };
+      const window = result.window;
+      const headers = rateLimitHeaders(KEY_POLICY, rule.limit, rule.windowMs, window?.remaining, window?.resetMs ?? 0);
+      return { response: undefined, apiKey: result.apiKey, headers };
+    }
     switch (result.code) {
       case 'INSUFFICIENT_SCOPE':
         return reply(403, result.code, 'The API key lacks a required scope.', { 'www-authenticate': scopeChallenge });
-      case 'RATE_LIMITED':
-        return reply(429, result.code, 'The API key exceeded its rate limit.', {
-          'retry-after': retryAfter(result.retryAfterMs),
-        });
+      case 'RATE_LIMITED': {
+        const headers: Record<string, string> = { 'retry-after': retryAfter(result.retryAfterMs) };
+        if (standardHeaders && result.rateLimit) {
+          Object.assign(headers, rateLimitHeaders(KEY_POLICY, result.rateLimit.limit, result.rateLimit.windowMs, 0, result.retryAfterMs ?? 0));
+        }
+        return reply(429, result.code, 'The API key exceeded its rate limit.', headers);
+      }
       case 'USAGE_EXCEEDED':
         return reply(429, result.code, 'The API key has no uses left.', { 'retry-after': retryAfter(USAGE_EXCEEDED_RETRY_MS) });
       default:
@@ -132,29 +213,48 @@ export function createApiKeyAuthFlow(options: ApiKeyAuthOptions): (request: Http
     }
   }
 
-  async function invalid(code: ApiKeyFailureCode, request: HttpRequest): Promise<ApiKeyAuthOutcome> {
+  async function invalid(code: ApiKeyFailureCode, request: HttpRequest<N>): Promise<ApiKeyAuthOutcome> {
     if (throttle) {
       try {
         const { retryAfterMs } = await throttle.hit(request.ip);
-        if (retryAfterMs > 0) return tooManyAttempts(retryAfterMs);
+        if (retryAfterMs > 0) return tooManyAttempts(throttle, retryAfterMs, request.ip);
       } catch (err) {
-        return unavailable(err);
+        return unavailable(err, 'throttle.hit');
       }
     }
     return reply(401, code, 'The API key is invalid, expired or revoked.', { 'www-authenticate': invalidChallenge });
   }
+
+  /** Store down → 503 (fail closed) and a `store.unavailable` event; anything else is a programming error and propagates. */
+  function unavailable(err: unknown, operation: string): ApiKeyAuthOutcome {
+    if (!isStoreUnavailableError(err)) throw err;
+    events.emit({ type: 'store.unavailable', operation, code: storeErrorCode(err), at: Date.now() });
+    return { response: storeUnavailable(err.retryAfterMs) };
+  }
+
+  function tooManyAttempts(limiter: WindowThrottle, retryAfterMs: number, client: string | undefined): ApiKeyAuthOutcome {
+    if (events.observed) {
+      events.emit({ type: 'throttle.blocked', operation: THROTTLE_POLICY, client: events.clientHash(client ?? 'unknown'), at: Date.now() });
+    }
+    const headers: Record<string, string> = { 'retry-after': retryAfter(retryAfterMs) };
+    if (standardHeaders) Object.assign(headers, rateLimitHeaders(THROTTLE_POLICY, limiter.limit, limiter.windowMs, 0, retryAfterMs));
+    return reply(429, 'TOO_MANY_ATTEMPTS', 'Too many failed API-key attempts from this address.', headers);
+  }
 }
 
-/** Store down → 503 (fail closed); anything else is a programming error and propagates. */
-function unavailable(err: unknown): ApiKeyAuthOutcome {
-  if (isStoreUnavailableError(err)) return { response: storeUnavailable(err.retryAfterMs) };
-  throw err;
+/** Whether anything listens on `tokenkit:verify` (each sub-channel checked: `TracingChannel.hasSubscribers` is newer than Node 20.12). */
+function tracingObserved(): boolean {
+  return (
+    verifyTracing.start.hasSubscribers ||
+    verifyTracing.end.hasSubscribers ||
+    verifyTracing.asyncEnd.hasSubscribers ||
+    verifyTracing.error.hasSubscribers
+  );
 }
 
-function tooManyAttempts(retryAfterMs: number): ApiKeyAuthOutcome {
-  return reply(429, 'TOO_MANY_ATTEMPTS', 'Too many failed API-key attempts from this address.', {
-    'retry-after': retryAfter(retryAfterMs),
-  });
+/** What a trace may carry of a result: public ids and the code, never the key. */
+function traceResult(result: ApiKeyVerifyResult): VerifyTraceContext['result'] {
+  return result.valid ? { valid: true, id: result.apiKey.id, ownerId: result.apiKey.ownerId } : { valid: false, code: result.code };
 }
 
 function reply(status: number, code: string, detail: string, headers: Record<string, string>): ApiKeyAuthOutcome {

@@ -1,4 +1,5 @@
 import { ConfigError, isStoreUnavailableError } from '../../errors.js';
+import { eventSinkOf, storeErrorCode, warningEnabled } from '../../events.js';
 import { isSubject } from '../../pipeline/validate.js';
 import type { Invitation, InvitationFailureCode, Invitations } from '../../invitations/index.js';
 import { readBody, stringField } from '../body/index.js';
@@ -66,6 +67,8 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
     options.acceptPath === undefined ? undefined : checkRedirectTarget(options.acceptPath, 'invitationRoutes: acceptPath');
   const cookie = new TokenCookie('tokenkit_invite', '1h', options.cookie);
   const bodyLimit = checkBodyLimit(options.bodyLimit);
+  const events = eventSinkOf(invites);
+  const warnUnusable = warningEnabled(options.validate, 'TOKENKIT_UNUSABLE_USER');
 
   return async (request) => {
     const segment = singleSegment(request.path);
@@ -79,8 +82,10 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
       if (method === 'GET' || method === 'HEAD') return await show(request, segment);
       return method === 'OPTIONS' ? null : methodNotAllowed(['GET', 'HEAD'], TOKEN_HEADERS);
     } catch (err) {
-      if (isStoreUnavailableError(err)) return storeUnavailable(err.retryAfterMs, TOKEN_HEADERS);
-      throw err;
+      if (!isStoreUnavailableError(err)) throw err;
+      const operation = segment === 'accept' ? 'invite.accept' : 'invite.link';
+      events.emit({ type: 'store.unavailable', operation, code: storeErrorCode(err), at: Date.now() });
+      return storeUnavailable(err.retryAfterMs, TOKEN_HEADERS);
     }
   };
 
@@ -106,7 +111,7 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
     const user = await getUser(request.native);
     if (!user || !isSubject(user.id)) {
       // A user without a usable id cannot redeem anything: answer as signed out (never a 500), and tell the developer once.
-      if (user) warnUnusableUser();
+      if (user && warnUnusable) warnUnusableUser();
       return problem({ status: 401, code: 'UNAUTHENTICATED', detail: 'Sign in to accept the invitation.', headers: TOKEN_HEADERS });
     }
     const body = await readBody(request, bodyLimit);

@@ -1,3 +1,4 @@
+import type { ValidateOption } from '../../events.js';
 import type { Invitation, Invitations } from '../../invitations/index.js';
 import type { TokenCookieOptions } from '../cookies/index.js';
 
@@ -34,4 +35,9 @@ export interface InvitationRoutesOptions<N = unknown, U extends InvitationUser =
   cookie?: TokenCookieOptions;
   /** Request-body limit in bytes (default 16 KiB). */
   bodyLimit?: number;
+  /**
+   * `false` silences the routes' `TokenkitWarning`s (`TOKENKIT_UNUSABLE_USER`);
+   * `{ TOKENKIT_UNUSABLE_USER: false }` silences that one.
+   */
+  validate?: ValidateOption;
 }

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../../duration.js';
 import { ConfigError, isStoreUnavailableError } from '../../errors.js';
+import { eventSinkOf, storeErrorCode } from '../../events.js';
 import type { ResetTokens } from '../../reset-tokens/index.js';
 import type { Store } from '../../store/types.js';
 import { readBody, stringField } from '../body/index.js';
@@ -13,6 +14,7 @@ import {
   reportToConsole,
   requiredFunction,
 } from '../options/index.js';
+import { rateLimitHeaders } from '../rate-limit-headers/index.js';
 import { TOKEN_HEADERS, json, problem, retryAfter, seeOther, storeUnavailable } from '../response/index.js';
 import { checkRedirectTarget, crossSite, methodNotAllowed, singleSegment, wantsHtml, withError } from '../routing/index.js';
 import { WindowThrottle } from '../throttle/index.js';
@@ -83,6 +85,8 @@ export function createResetFlow<U extends ResetUser>(options: ResetRoutesOptions
       : new WindowThrottle(store, 'throttle:reset-ip', options.ipLimit ?? { limit: 20, window: '15m' });
   const cookie = new TokenCookie('tokenkit_reset', '15m', options.cookie);
   const bodyLimit = checkBodyLimit(options.bodyLimit);
+  const events = eventSinkOf(resets);
+  const standardHeaders = options.standardHeaders !== false;
 
   return async (request) => {
     const segment = singleSegment(request.path);
@@ -94,8 +98,10 @@ export function createResetFlow<U extends ResetUser>(options: ResetRoutesOptions
       if (method === 'GET' || method === 'HEAD') return await link(request, segment);
       return other(method, ['GET', 'HEAD']);
     } catch (err) {
-      if (isStoreUnavailableError(err)) return storeUnavailable(err.retryAfterMs, TOKEN_HEADERS);
-      throw err;
+      if (!isStoreUnavailableError(err)) throw err;
+      const operation = segment === 'request' ? 'reset.request' : segment === 'confirm' ? 'reset.confirm' : 'reset.link';
+      events.emit({ type: 'store.unavailable', operation, code: storeErrorCode(err), at: Date.now() });
+      return storeUnavailable(err.retryAfterMs, TOKEN_HEADERS);
     }
   };
 
@@ -112,12 +118,12 @@ export function createResetFlow<U extends ResetUser>(options: ResetRoutesOptions
       const blocked = ipThrottle.blockedMs(request.ip);
       const retryAfterMs = blocked > 0 ? blocked : (await ipThrottle.hit(request.ip)).retryAfterMs;
       if (retryAfterMs > 0) {
-        return problem({
-          status: 429,
-          code: 'TOO_MANY_REQUESTS',
-          detail: 'Too many reset requests from this address.',
-          headers: { ...TOKEN_HEADERS, 'retry-after': retryAfter(retryAfterMs) },
-        });
+        if (events.observed) {
+          events.emit({ type: 'throttle.blocked', operation: 'reset-ip', client: events.clientHash(request.ip ?? 'unknown'), at: Date.now() });
+        }
+        const headers = { ...TOKEN_HEADERS, 'retry-after': retryAfter(retryAfterMs) };
+        if (standardHeaders) Object.assign(headers, rateLimitHeaders('reset-ip', ipThrottle.limit, ipThrottle.windowMs, 0, retryAfterMs));
+        return problem({ status: 429, code: 'TOO_MANY_REQUESTS', detail: 'Too many reset requests from this address.', headers });
       }
     }
     // Everything that depends on the address runs after the answer is decided.

@@ -53,6 +53,8 @@ export interface ResetRoutesOptions<U extends ResetUser = ResetUser> {
   emailCooldown?: Duration | false;
   /** Reset requests per client IP (default `{ limit: 20, window: '15m' }`; `false` disables). */
   ipLimit?: ThrottleOptions | false;
+  /** `RateLimit-Policy` / `RateLimit` headers on the per-IP 429 (default `true`). */
+  standardHeaders?: boolean;
   /** Store for the throttle counters (default: the reset manager's store). */
   store?: Store;
   /** The link cookie (default name `tokenkit_reset`, at most 15 minutes, Path = `baseUrl`'s path). */

@@ -1,4 +1,4 @@
-import type { HttpResponse } from '../types.js';
+import type { HttpResponse, Rejection } from '../types.js';
 
 /** RFC 9457 media type of every error body. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -68,10 +68,33 @@ export function problem(options: ProblemOptions): HttpResponse {
   };
   if (options.detail !== undefined) body.detail = options.detail;
   // Errors depend on the presented credential, so no shared cache may keep them.
-  return respond(options.status, PROBLEM_CONTENT_TYPE, JSON.stringify(body), {
+  const response = respond(options.status, PROBLEM_CONTENT_TYPE, JSON.stringify(body), {
     'cache-control': 'no-store',
     ...options.headers,
   }, options.cookies);
+  response.problem = body;
+  return response;
+}
+
+/**
+ * The {@link Rejection} an adapter hands to `onReject`, for an error answer.
+ *
+ * @param response - what a flow decided
+ * @returns the rejection, or undefined for answers that are not errors (2xx, 303)
+ * @example
+ * ```ts
+ * const rejection = rejectionOf(response)
+ * if (rejection && onReject) return onReject(rejection, req, res, next)
+ * ```
+ */
+export function rejectionOf(response: HttpResponse): Rejection | undefined {
+  const details = response.problem;
+  if (details === undefined) return undefined;
+  const headers: Record<string, string> = {};
+  for (const name in response.headers) {
+    if (name !== 'content-type' && name !== 'content-length') headers[name] = response.headers[name]!;
+  }
+  return { status: response.status, code: details.code, headers, problem: { ...details } };
 }
 
 /**

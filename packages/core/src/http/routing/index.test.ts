@@ -27,11 +27,27 @@ describe('routing helpers', () => {
     expect(singleSegment(null)).toBeNull();
   });
 
-  it('wantsHtml prefers what the Accept header lists first', () => {
-    expect(wantsHtml({ accept: 'text/html,application/xhtml+xml,*/*;q=0.8' })).toBe(true);
-    expect(wantsHtml({ accept: 'application/json, text/html' })).toBe(false);
-    expect(wantsHtml({ accept: '*/*' })).toBe(false);
-    expect(wantsHtml({})).toBe(false);
+  // What Express's req.accepts / Koa's ctx.accepts (both negotiator) answer for ['application/json', 'text/html'].
+  const ACCEPT_TABLE: Array<[string | undefined, boolean]> = [
+    ['text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', true], // a browser navigating
+    ['text/html', true],
+    ['text/*', true],
+    ['text/*, application/json;q=0.5', true],
+    ['application/json;q=0.5, text/html', true], // q beats order
+    ['TEXT/HTML', true],
+    ['*/*;q=0.1, application/json;q=0', true], // JSON refused outright
+    ['application/json, text/html', false], // a tie goes to the client's first
+    ['text/html;q=0, */*', false], // q=0 means "not acceptable"
+    ['text/html;q=0', false],
+    ['application/ld+json, text/html;q=0.9', true], // ld+json is not application/json
+    ['application/ld+json', false], // neither: answer JSON (problem+json errors anyway)
+    ['application/problem+json', false],
+    ['*/*', false],
+    ['', false],
+    [undefined, false],
+  ];
+  it.each(ACCEPT_TABLE)('wantsHtml(Accept: %s) is %s, as negotiator decides', (accept, html) => {
+    expect(wantsHtml(accept === undefined ? {} : { accept })).toBe(html);
   });
 
   it('redirect targets: paths or absolute http(s) URLs; errors appended before any fragment', () => {

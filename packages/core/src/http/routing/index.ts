@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import Negotiator from 'negotiator';
 import { ConfigError } from '../../errors.js';
 import { TOKEN_HEADERS, problem } from '../response/index.js';
 import type { HttpResponse } from '../types.js';
@@ -87,24 +88,27 @@ export function singleSegment(path: string | null | undefined): string | null {
   }
 }
 
+/** What the link routes can answer: JSON first, so `*∕*` and a missing `Accept` get JSON. */
+const LINK_TYPES: readonly string[] = ['application/json', 'text/html'];
+
 /**
  * Whether the client is a browser navigating (prefers HTML), as opposed to
- * an API client (`Accept: application/json`, `*∕*`, none).
+ * an API client (`Accept: application/json`, `*∕*`, none). Decided by
+ * `negotiator` — what Express's `req.accepts` and Koa's `ctx.accepts` use —
+ * so `q=0`, `text/*` and ties are read as the frameworks read them.
  *
  * @param headers - request headers
- * @returns true when `Accept` names `text/html` before any JSON type
+ * @returns true when `text/html` is preferred to `application/json`
  * @example
  * ```ts
  * wantsHtml({ accept: 'text/html,application/xhtml+xml' }) // true
+ * wantsHtml({ accept: 'text/html;q=0, *∕*' })            // false
  * ```
  */
 export function wantsHtml(headers: IncomingHttpHeaders): boolean {
   const accept = headers.accept;
   if (typeof accept !== 'string') return false;
-  const html = accept.indexOf('text/html');
-  if (html === -1) return false;
-  const jsonType = accept.indexOf('json');
-  return jsonType === -1 || html < jsonType;
+  return new Negotiator({ headers: { accept } }).mediaType(LINK_TYPES) === 'text/html';
 }
 
 /**
