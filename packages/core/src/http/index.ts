@@ -19,6 +19,8 @@ export type {
 export { compileSources } from './credential-source/index.js';
 export type { CredentialSource, CredentialExtractor } from './credential-source/index.js';
 export { WindowThrottle } from './throttle/index.js';
+export { FailureGate, FREE_IN_FLIGHT } from './throttle/failure-gate.js';
+export type { GateDecision } from './throttle/failure-gate.js';
 export type { ThrottleOptions, ThrottleHit } from './throttle/index.js';
 export { TokenCookie } from './cookies/index.js';
 export type { TokenCookieOptions } from './cookies/index.js';

@@ -3,7 +3,8 @@ import { ConfigError, isStoreUnavailableError } from '../../errors.js';
 import type { Store } from '../../store/types.js';
 import { type CredentialSource, compileSources } from '../credential-source/index.js';
 import { problem, retryAfter, storeUnavailable } from '../response/index.js';
-import { type ThrottleOptions, WindowThrottle } from '../throttle/index.js';
+import { FailureGate } from '../throttle/failure-gate.js';
+import type { ThrottleOptions } from '../throttle/index.js';
 import type { HttpRequest, HttpResponse } from '../types.js';
 
 /** Options of `apiKeyAuth` (the same in `@tokenkit/express` and `@tokenkit/koa`). */
@@ -52,8 +53,10 @@ const ANONYMOUS: ApiKeyAuthOutcome = Object.freeze({ response: undefined, apiKey
 /**
  * Builds the framework-neutral API-key guard. The success path is one
  * header lookup, one `ApiKeys.verifyNow` (one store operation) and no throttle
- * store call: only failures are counted, and clients known to be blocked are
- * answered from memory (see {@link WindowThrottle}). It answers synchronously
+ * store call for a client without failures; a client that failed in the
+ * current window reserves a throttle slot before each verification, so no
+ * burst runs more failed verifications than the limit (see
+ * {@link FailureGate}). Blocked clients are answered from memory. It answers synchronously
  * whenever the store does (see {@link ApiKeyAuthAnswer}); a synchronous throw
  * is a programming error (e.g. an app callback threw), like a rejection.
  *
@@ -90,7 +93,7 @@ export function createApiKeyAuthFlow(options: ApiKeyAuthOptions): (request: Http
   const throttle =
     options.throttle === false
       ? undefined
-      : new WindowThrottle(options.store ?? apiKeys.store, 'throttle:apikey-ip', options.throttle ?? DEFAULT_AUTH_THROTTLE);
+      : new FailureGate(options.store ?? apiKeys.store, 'throttle:apikey-ip', options.throttle ?? DEFAULT_AUTH_THROTTLE);
   const challenge = `Bearer realm=${realm}`;
   const invalidChallenge = `Bearer realm=${realm}, error="invalid_token"`;
   const scopeChallenge = `Bearer realm=${realm}, error="insufficient_scope"${scopes ? `, scope=${quoted(scopes.join(' '))}` : ''}`;
@@ -101,49 +104,98 @@ export function createApiKeyAuthFlow(options: ApiKeyAuthOptions): (request: Http
       if (optional) return ANONYMOUS;
       return reply(401, 'MISSING_CREDENTIAL', 'Send an API key: Authorization: Bearer <key>.', { 'www-authenticate': challenge });
     }
-    // The IP is read only when some client is blocked: on the valid-key path it costs nothing.
-    if (throttle?.anyBlocked) {
-      const blocked = throttle.blockedMs(request.ip);
-      if (blocked > 0) return tooManyAttempts(blocked);
-    }
+    // The IP is read only when the gate knows something about some client: on a quiet valid-key path it costs nothing.
+    if (throttle === undefined || throttle.quiet) return run(key, request, FREE);
+    const gate = throttle.admit(request.ip);
+    if (gate === 'free') return run(key, request, FREE);
+    if (gate !== 'reserve') return tooManyAttempts(gate);
+    // Counted before verifying, so a burst cannot run more failed verifications than the limit.
+    return throttle.acquire(request.ip).then((slot) => {
+      if (typeof slot === 'number') return tooManyAttempts(slot);
+      return run(key, request, slot === 'reserved' ? RESERVED : BEGUN);
+    }, unavailable);
+  };
+
+  function run(key: string, request: HttpRequest, mode: Mode): ApiKeyAuthAnswer {
     let answer: ApiKeyVerifyResult | Promise<ApiKeyVerifyResult>;
     try {
       answer = verify(key, verifyOptions);
     } catch (err) {
       return unavailable(err);
     }
-    if (!(answer instanceof Promise)) return decide(answer, request);
-    return answer.then((result) => decide(result, request), unavailable);
-  };
+    if (mode === RESERVED || throttle === undefined) {
+      if (!(answer instanceof Promise)) return decide(answer, request, mode);
+      return answer.then((result) => decide(result, request, mode), unavailable);
+    }
+    const gate = throttle;
+    if (!(answer instanceof Promise)) {
+      if (mode === BEGUN) gate.end(request.ip);
+      return decide(answer, request, FREE);
+    }
+    // A free verification that waits on the store: concurrent requests of this client must see it.
+    const ip = request.ip;
+    if (mode === FREE) gate.begin(ip);
+    return answer.then(
+      (result) => {
+        gate.end(ip);
+        return decide(result, request, FREE);
+      },
+      (err: unknown) => {
+        gate.end(ip);
+        return unavailable(err);
+      },
+    );
+  }
 
-  function decide(result: ApiKeyVerifyResult, request: HttpRequest): ApiKeyAuthAnswer {
-    if (result.valid) return { response: undefined, apiKey: result.apiKey };
+  function decide(result: ApiKeyVerifyResult, request: HttpRequest, mode: Mode): ApiKeyAuthAnswer {
+    if (result.valid) {
+      if (mode === RESERVED) throttle?.refund(request.ip);
+      return { response: undefined, apiKey: result.apiKey };
+    }
     switch (result.code) {
+      // The secret matched (only the key's own rules said no): not a guess, so its slot goes back.
       case 'INSUFFICIENT_SCOPE':
+        if (mode === RESERVED) throttle?.refund(request.ip);
         return reply(403, result.code, 'The API key lacks a required scope.', { 'www-authenticate': scopeChallenge });
       case 'RATE_LIMITED':
+        if (mode === RESERVED) throttle?.refund(request.ip);
         return reply(429, result.code, 'The API key exceeded its rate limit.', {
           'retry-after': retryAfter(result.retryAfterMs),
         });
       case 'USAGE_EXCEEDED':
+        if (mode === RESERVED) throttle?.refund(request.ip);
         return reply(429, result.code, 'The API key has no uses left.', { 'retry-after': retryAfter(USAGE_EXCEEDED_RETRY_MS) });
       default:
-        return invalid(result.code, request);
+        return mode === RESERVED ? rejected(result.code) : invalid(result.code, request);
     }
   }
 
+  /** A failure of a free verification: count it now (a reserved one was counted before). */
   async function invalid(code: ApiKeyFailureCode, request: HttpRequest): Promise<ApiKeyAuthOutcome> {
     if (throttle) {
       try {
-        const { retryAfterMs } = await throttle.hit(request.ip);
+        const retryAfterMs = await throttle.failed(request.ip);
         if (retryAfterMs > 0) return tooManyAttempts(retryAfterMs);
       } catch (err) {
         return unavailable(err);
       }
     }
+    return rejected(code);
+  }
+
+  function rejected(code: ApiKeyFailureCode): ApiKeyAuthOutcome {
     return reply(401, code, 'The API key is invalid, expired or revoked.', { 'www-authenticate': invalidChallenge });
   }
 }
+
+/** How a verification was admitted by the failure gate. */
+type Mode = 0 | 1 | 2;
+/** Runs without a reservation (or without a throttle): a failure is counted afterwards. */
+const FREE: Mode = 0;
+/** Holds a reserved slot: a success gives it back, a failure keeps it. */
+const RESERVED: Mode = 1;
+/** Like FREE, with its place among the client's verifications in flight already taken (end it when settled). */
+const BEGUN: Mode = 2;
 
 /** Store down → 503 (fail closed); anything else is a programming error and propagates. */
 function unavailable(err: unknown): ApiKeyAuthOutcome {
