@@ -86,6 +86,8 @@ export {
   RESET_REQUEST_ACCEPTED,
   DEFAULT_RESET_MIN_DURATION,
   INVITATION_FAILURE_STATUS,
+  DEFAULT_INVITATION_IP_LIMIT,
+  OriginCheck,
   compileSources,
   WindowThrottle,
   FailureGate,

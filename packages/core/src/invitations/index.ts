@@ -11,7 +11,7 @@ import {
 } from '../pipeline/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import { matchesAnyHash } from '../hashing/match.js';
-import type { StoredRecord } from '../store/types.js';
+import type { Store, StoredRecord } from '../store/types.js';
 
 const NS = 'inv';
 /** Index subject that lists every invitation (for `stats()` and unfiltered `list()`). */
@@ -116,6 +116,11 @@ export class Invitations {
     this.pipeline = new CredentialPipeline(options, 'inv', 'Invitations');
     this.ttlMs = parseDuration(options.ttl ?? '7d', 'Invitations: ttl');
     this.retentionMs = parseDuration(options.retention ?? '7d', 'Invitations: retention');
+  }
+
+  /** The store the invitations live in (the HTTP flows keep their per-IP throttle in it too). */
+  get store(): Store {
+    return this.pipeline.store;
   }
 
   /**

@@ -143,6 +143,56 @@ export class FailureGate {
   }
 
   /**
+   * Runs one verification under the gate: admits it (free or with a
+   * reserved slot), runs it, and settles — a failure is counted (or keeps
+   * its slot), a success gives its slot back.
+   *
+   * @param client - client key (usually the IP)
+   * @param verify - the verification (e.g. `() => invites.check(code)`)
+   * @param isFailure - whether a result counts as a failed guess
+   * @returns `{ result }`, or `{ retryAfterMs }` when the client is over the limit (answer 429)
+   * @throws StoreUnavailableError when the store cannot count; whatever `verify` throws
+   * @example
+   * ```ts
+   * const outcome = await gate.run(request.ip, () => invites.check(code), (r) => !r.valid && r.code === 'NOT_FOUND')
+   * if ('retryAfterMs' in outcome) return tooMany(outcome.retryAfterMs)
+   * ```
+   */
+  async run<R>(
+    client: string | undefined,
+    verify: () => R | Promise<R>,
+    isFailure: (result: R) => boolean,
+  ): Promise<{ result: R } | { retryAfterMs: number }> {
+    const decision = this.admit(client);
+    if (typeof decision === 'number') return { retryAfterMs: decision };
+    let slot: 'reserved' | 'begun';
+    if (decision === 'free') {
+      this.begin(client);
+      slot = 'begun';
+    } else {
+      const acquired = await this.acquire(client);
+      if (typeof acquired === 'number') return { retryAfterMs: acquired };
+      slot = acquired;
+    }
+    let result: R;
+    try {
+      result = await verify();
+    } finally {
+      // A thrown verification (store down) keeps a reserved slot: stricter, never looser.
+      if (slot === 'begun') this.end(client);
+    }
+    if (!isFailure(result)) {
+      if (slot === 'reserved') this.refund(client);
+      return { result };
+    }
+    if (slot === 'begun') {
+      const retryAfterMs = await this.failed(client);
+      if (retryAfterMs > 0) return { retryAfterMs };
+    }
+    return { result };
+  }
+
+  /**
    * Gives a reserved slot back after a successful verification. Runs off the
    * response path: a failed refund only leaves the slot counted (stricter,
    * never looser), and a store that is down answers the next reservation.
