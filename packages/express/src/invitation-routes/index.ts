@@ -13,7 +13,7 @@ export type ExpressInvitationRoutesOptions<U extends InvitationUser = Invitation
  * `GET|HEAD /invitations/:code` and `POST /invitations/accept`; anything else
  * falls through to `next()`.
  *
- * @param options - `invites`, `getUser(req)`, `onAccepted`, `acceptPath`, `cookie`, `bodyLimit`
+ * @param options - `invites`, `getUser(req)`, `onAccepted`, `acceptPath`, `baseUrl`, `trustedOrigins`, `ipLimit`, `store`, `cookie`, `bodyLimit`
  * @returns the middleware
  * @example
  * ```ts
