@@ -121,6 +121,7 @@ export function createApiKeyAuthFlow(options: ApiKeyAuthOptions): (request: Http
     try {
       answer = verify(key, verifyOptions);
     } catch (err) {
+      if (mode === BEGUN) throttle?.end(request.ip);
       return unavailable(err);
     }
     if (mode === RESERVED || throttle === undefined) {
