@@ -1,6 +1,7 @@
+import { ApiKeys, FREE_IN_FLIGHT, MemoryStore } from '@tokenkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, freshIp } from './client.js';
-import { createFixture, type Fixture } from './fixture.js';
+import { createFixture, type Fixture, SECRET } from './fixture.js';
 import { FRAMEWORKS, type RunningServer } from './frameworks.js';
 
 const PROBLEM = 'application/problem+json';
@@ -152,6 +153,65 @@ describe.each(FRAMEWORKS)('apiKeyAuth on $name', (framework) => {
 
     expect((await get('/api/data', { authorization: 'Bearer sk_typo' }, bystander)).status).toBe(401);
     expect((await get('/api/data', { authorization: `Bearer ${key}` }, bystander)).status).toBe(200);
+  });
+
+  describe('behind a store with network latency (like Redis)', () => {
+    let slow: Fixture;
+    let slowServer: RunningServer;
+    let elsewhere: ApiKeys;
+    beforeAll(async () => {
+      slow = createFixture({ authLimit: 3 });
+      slowServer = await framework.start(slow);
+      elsewhere = new ApiKeys({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret: SECRET });
+    });
+    afterAll(async () => {
+      await slowServer.close();
+      await slow.store.close();
+    });
+    const slowGet = (presented: string, ip: string) => call(slowServer.url, '/api/data', { headers: { 'x-api-key': presented }, ip });
+    /** Well-formed keys of another store: each one verified costs a store `use` and answers 401 NOT_FOUND. */
+    const unknownKeys = (n: number) => Promise.all(Array.from({ length: n }, async () => (await elsewhere.create({ ownerId: 'x' })).key));
+
+    it('1000 parallel unknown keys from one IP: at most limit + FREE_IN_FLIGHT get verified', async () => {
+      const guesses = await unknownKeys(1000);
+      const attacker = freshIp();
+      slow.store.latencyMs = 5;
+      const usesBefore = slow.store.calls.use ?? 0;
+      const replies = await Promise.all(guesses.map((guess) => slowGet(guess, attacker)));
+      slow.store.latencyMs = 0;
+      const verified = (slow.store.calls.use ?? 0) - usesBefore;
+      const statuses = replies.map((r) => r.status);
+      expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+      expect(verified).toBeLessThanOrEqual(3 + FREE_IN_FLIGHT);
+      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(verified);
+    });
+
+    it('a blocked client gets no verified guess beyond the limit, not even mixed with valid keys', async () => {
+      const valid = (await slow.apiKeys.create({ ownerId: 'nat' })).key;
+      const guesses = await unknownKeys(200);
+      const nat = freshIp();
+      const presented = guesses.flatMap((guess) => [guess, valid]);
+      slow.store.latencyMs = 5;
+      const replies = await Promise.all(presented.map((k) => slowGet(k, nat)));
+      const failedGuesses = replies.filter((r, i) => presented[i] !== valid && r.status === 401).length;
+      // Once blocked, valid keys from that address are refused too: a valid key is no way around the block.
+      const after = await slowGet(valid, nat);
+      slow.store.latencyMs = 0;
+      expect(failedGuesses).toBeLessThanOrEqual(3 + FREE_IN_FLIGHT);
+      expect(after.status).toBe(429);
+      expect(replies.every((r) => r.status === 200 || r.status === 401 || r.status === 429)).toBe(true);
+    });
+
+    it('valid keys in parallel from one clean IP are not throttled (reserved slots are given back)', async () => {
+      const valid = (await slow.apiKeys.create({ ownerId: 'office' })).key;
+      const office = freshIp();
+      slow.store.latencyMs = 2;
+      for (let round = 0; round < 3; round++) {
+        const replies = await Promise.all(Array.from({ length: 20 }, () => slowGet(valid, office)));
+        expect(replies.map((r) => r.status)).toEqual(Array(20).fill(200));
+      }
+      slow.store.latencyMs = 0;
+    });
   });
 
   it('a second process learns the block from the shared store at the next failure', async () => {

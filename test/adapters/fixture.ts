@@ -30,6 +30,8 @@ export const ACCEPT_PATH = '/join';
  */
 export class SwitchableStore implements Store {
   down = false;
+  /** Delay of every operation in ms (0: answer at once), to stand in for a network store such as Redis. */
+  latencyMs = 0;
   readonly calls: Record<string, number> = {};
 
   constructor(readonly inner: MemoryStore) {}
@@ -75,6 +77,7 @@ export class SwitchableStore implements Store {
   private run<T>(name: string, operation: () => Promise<T>): Promise<T> {
     this.calls[name] = (this.calls[name] ?? 0) + 1;
     if (this.down) return Promise.reject(new StoreUnavailableError('test store is down', { retryAfterMs: 2500 }));
+    if (this.latencyMs > 0) return new Promise((resolve) => setTimeout(resolve, this.latencyMs)).then(operation);
     return operation();
   }
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, cookieValue, form } from './client.js';
+import { FREE_IN_FLIGHT } from '@tokenkit/core';
+import { call, cookieValue, form, freshIp } from './client.js';
 import { ACCEPT_PATH, createFixture, type Fixture } from './fixture.js';
 import { FRAMEWORKS, type RunningServer } from './frameworks.js';
 
@@ -69,7 +70,7 @@ describe.each(FRAMEWORKS)('invitationRoutes on $name', (framework) => {
     expect(Number(/Max-Age=(\d+)/.exec(cookie)?.[1])).toBeLessThanOrEqual(3600);
 
     const { body, headers } = form({});
-    const res = await accept(body, newUser(), { ...headers, cookie: `tokenkit_invite=${code}` });
+    const res = await accept(body, newUser(), { ...headers, origin: server.url, cookie: `tokenkit_invite=${code}` });
     expect(res.status).toBe(200);
     expect(res.json()).toMatchObject({ role: 'viewer' });
     expect(cookieValue(res.cookies, 'tokenkit_invite')).toBe('');
@@ -114,6 +115,74 @@ describe.each(FRAMEWORKS)('invitationRoutes on $name', (framework) => {
     const html = await call(server.url, `/invitations/${revoked.code}`, { headers: HTML });
     expect(html.status).toBe(303);
     expect(html.headers.get('location')).toBe(`${ACCEPT_PATH}?error=invalid_invitation`);
+  });
+
+  it('CSRF: accept refuses a foreign Origin/Referer whatever Sec-Fetch-Site says; the cookie alone needs an origin', async () => {
+    const evil = 'https://evil.example.com';
+    const refused: Array<[string, Record<string, string>, string]> = [
+      ['foreign Origin, same-site', { origin: evil, 'sec-fetch-site': 'same-site' }, 'CROSS_SITE_REQUEST'],
+      ['foreign Origin, none', { origin: evil, 'sec-fetch-site': 'none' }, 'CROSS_SITE_REQUEST'],
+      ['foreign Origin, no fetch metadata', { origin: evil }, 'CROSS_SITE_REQUEST'],
+      ['Origin: null', { origin: 'null' }, 'CROSS_SITE_REQUEST'],
+      ['foreign Referer only', { referer: `${evil}/join` }, 'CROSS_SITE_REQUEST'],
+      ['neither header, code only in the cookie', {}, 'ORIGIN_REQUIRED'],
+    ];
+    const { code, invitation } = await fixture.invites.create({ createdBy: 'admin', maxUses: 10 });
+    for (const [name, headers, failure] of refused) {
+      for (const body of [form({}), form({ code })]) {
+        if (name.startsWith('neither') && body.body !== '') continue; // a body code without headers is allowed below
+        const res = await accept(body.body, newUser(), { ...body.headers, cookie: `tokenkit_invite=${code}`, ...headers });
+        expect(res.status, name).toBe(403);
+        expect(res.json(), name).toMatchObject({ status: 403, code: failure });
+      }
+    }
+    expect((await fixture.invites.get(invitation.id))?.uses).toBe(0);
+    // The app's own origin (here: no baseUrl configured, so the request's Host), by Origin or by Referer.
+    const own = form({});
+    expect((await accept(own.body, newUser(), { ...own.headers, origin: server.url, cookie: `tokenkit_invite=${code}` })).status).toBe(200);
+    expect((await accept(own.body, newUser(), { ...own.headers, referer: `${server.url}/join`, cookie: `tokenkit_invite=${code}` })).status).toBe(200);
+    expect((await accept({ code }, newUser())).status).toBe(200); // neither header, code in the body
+  });
+
+  it('per-IP throttle: the 21st unknown code (checks and accepts together) → 429 + Retry-After, problem+json', async () => {
+    const ip = freshIp();
+    const elsewhere = createFixture().invites;
+    const unknown = await Promise.all(Array.from({ length: 21 }, async () => (await elsewhere.create({ createdBy: 'x' })).code));
+    const { code: real } = await fixture.invites.create({ createdBy: 'admin', maxUses: 5 });
+    // Expired/used-up/revoked codes come from real links: never counted.
+    const revoked = await fixture.invites.create({ createdBy: 'admin' });
+    await fixture.invites.revoke(revoked.invitation.id);
+    for (let i = 0; i < 25; i++) expect((await call(server.url, `/invitations/${revoked.code}`, { ip })).status).toBe(410);
+    for (let i = 0; i < 20; i++) {
+      const res =
+        i % 2 === 0
+          ? await call(server.url, `/invitations/${unknown[i]}`, { ip })
+          : await call(server.url, '/invitations/accept', { method: 'POST', body: { code: unknown[i] }, headers: { 'x-user': newUser() }, ip });
+      expect(res.status, `attempt ${i + 1}`).toBe(404);
+    }
+    const blocked = await call(server.url, `/invitations/${unknown[20]}`, { ip });
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get('content-type')).toBe('application/problem+json');
+    expect(blocked.headers.get('cache-control')).toBe('no-store');
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(800);
+    expect(blocked.json()).toMatchObject({ status: 429, code: 'TOO_MANY_ATTEMPTS' });
+    // Blocked is blocked: a real code from that address is not verified either; other addresses are unaffected.
+    const accepting = await call(server.url, '/invitations/accept', { method: 'POST', body: { code: real }, headers: { 'x-user': newUser() }, ip });
+    expect(accepting.status).toBe(429);
+    expect((await call(server.url, `/invitations/${real}`)).status).toBe(200);
+  });
+
+  it('per-IP throttle holds under a burst: 300 parallel unknown codes behind a slow store verify at most 20 + FREE_IN_FLIGHT', async () => {
+    const ip = freshIp();
+    const elsewhere = createFixture().invites;
+    const unknown = await Promise.all(Array.from({ length: 300 }, async () => (await elsewhere.create({ createdBy: 'x' })).code));
+    fixture.store.latencyMs = 5;
+    const before = fixture.store.calls.get ?? 0;
+    const replies = await Promise.all(unknown.map((code) => call(server.url, `/invitations/${code}`, { ip })));
+    fixture.store.latencyMs = 0;
+    const verified = (fixture.store.calls.get ?? 0) - before;
+    expect(replies.filter((r) => r.status !== 404 && r.status !== 429)).toEqual([]);
+    expect(verified).toBeLessThanOrEqual(20 + FREE_IN_FLIGHT);
   });
 
   it('accept needs a signed-in user (401), a code (400) and a same-site POST (403)', async () => {

@@ -5,6 +5,8 @@ import { BASE_URL, createFixture, FORM_PATH, type Fixture } from './fixture.js';
 import { FRAMEWORKS, type RunningServer } from './frameworks.js';
 
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+/** What a browser sends with a form post from the app's own pages. */
+const SAME_ORIGIN = { origin: new URL(BASE_URL).origin };
 
 function expectTokenHeaders(headers: Headers): void {
   expect(headers.get('cache-control')).toBe('no-store');
@@ -151,20 +153,20 @@ describe.each(FRAMEWORKS.flatMap((framework) => [false, true].map((preparsed) =>
       expect(maxAge).toBeLessThanOrEqual(900);
 
       const weak = form({ password: 'short' });
-      const rejected = await post('/confirm', weak.body, { ...weak.headers, cookie: `tokenkit_reset=${token}` });
+      const rejected = await post('/confirm', weak.body, { ...weak.headers, ...SAME_ORIGIN, cookie: `tokenkit_reset=${token}` });
       expect(rejected.status).toBe(400);
       expect(rejected.json()).toMatchObject({ code: 'WEAK_PASSWORD', detail: 'Use at least 8 characters.' });
       expect(rejected.cookies).toEqual([]); // the link stays usable
 
       const strong = form({ password: 'a much better passphrase' });
       const before = fixture.passwords.length;
-      const done = await post('/confirm', strong.body, { ...strong.headers, cookie: `tokenkit_reset=${token}` });
+      const done = await post('/confirm', strong.body, { ...strong.headers, ...SAME_ORIGIN, cookie: `tokenkit_reset=${token}` });
       expect(done.status).toBe(200);
       expect(cookieValue(done.cookies, 'tokenkit_reset')).toBe('');
       expect(done.cookies[0]).toMatch(/Max-Age=0/);
       expect(fixture.passwords.slice(before)).toEqual([{ userId: user.id, password: 'a much better passphrase' }]);
 
-      const reuse = await post('/confirm', strong.body, { ...strong.headers, cookie: `tokenkit_reset=${token}` });
+      const reuse = await post('/confirm', strong.body, { ...strong.headers, ...SAME_ORIGIN, cookie: `tokenkit_reset=${token}` });
       expect(reuse.status).toBe(410);
       const relink = await call(server.url, path, { headers: HTML });
       expect(relink.status).toBe(303);
@@ -189,6 +191,43 @@ describe.each(FRAMEWORKS.flatMap((framework) => [false, true].map((preparsed) =>
       expect(crossSite.status).toBe(403);
       expect(crossSite.json()).toMatchObject({ code: 'CROSS_SITE_REQUEST' });
       expect((await fixture.resets.check(token)).valid).toBe(true);
+    });
+
+    it('CSRF: a cookie-authorised confirm needs Origin (else Referer) = baseUrl\'s origin, whatever Sec-Fetch-Site says', async () => {
+      const { token } = await fixture.resets.issue('u_bob');
+      const submit = (headers: Record<string, string>) => {
+        const { body, headers: type } = form({ password: 'attacker chose this' });
+        return post('/confirm', body, { ...type, cookie: `tokenkit_reset=${token}`, ...headers });
+      };
+      const evil = 'https://evil.example.com';
+      const refused: Array<[string, Record<string, string>, string]> = [
+        ['foreign Origin, same-site', { origin: evil, 'sec-fetch-site': 'same-site' }, 'CROSS_SITE_REQUEST'],
+        ['foreign Origin, none', { origin: evil, 'sec-fetch-site': 'none' }, 'CROSS_SITE_REQUEST'],
+        ['foreign Origin, no fetch metadata', { origin: evil }, 'CROSS_SITE_REQUEST'],
+        ['sibling subdomain', { origin: 'https://blog.example.test', 'sec-fetch-site': 'same-site' }, 'CROSS_SITE_REQUEST'],
+        ['other scheme', { origin: 'http://app.example.test' }, 'CROSS_SITE_REQUEST'],
+        ['Origin: null', { origin: 'null' }, 'CROSS_SITE_REQUEST'],
+        ['foreign Referer only', { referer: `${evil}/form` }, 'CROSS_SITE_REQUEST'],
+        ['right Origin but cross-site fetch metadata', { ...SAME_ORIGIN, 'sec-fetch-site': 'cross-site' }, 'CROSS_SITE_REQUEST'],
+        ['neither header, token only in the cookie', {}, 'ORIGIN_REQUIRED'],
+      ];
+      for (const [name, headers, code] of refused) {
+        const res = await submit(headers);
+        expect(res.status, name).toBe(403);
+        expect(res.headers.get('content-type'), name).toBe('application/problem+json');
+        expect(res.json(), name).toMatchObject({ status: 403, code });
+      }
+      expect((await fixture.resets.check(token)).valid).toBe(true);
+      expect(fixture.passwords.filter((p) => p.password === 'attacker chose this')).toEqual([]);
+
+      // The app's own page: by Origin, or by Referer when a browser sent no Origin.
+      expect((await submit({ referer: `${new URL(BASE_URL).origin}/reset-password` })).status).toBe(200);
+      const second = await fixture.resets.issue('u_bob');
+      const ok = await post('/confirm', { password: 'long enough password' }, { ...SAME_ORIGIN, cookie: `tokenkit_reset=${second.token}` });
+      expect(ok.status).toBe(200);
+      // Neither header but the token in the body (not ambient authority, e.g. a native app): accepted.
+      const third = await fixture.resets.issue('u_bob');
+      expect((await post('/confirm', { token: third.token, password: 'long enough password' })).status).toBe(200);
     });
 
     it('invalid links: JSON → 410 problem; wrong methods → 405 with Allow; other paths fall through', async () => {

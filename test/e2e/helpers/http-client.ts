@@ -45,12 +45,17 @@ export class HttpClient {
     throw new Error(`too many redirects from ${path}`);
   }
 
+  /** What a browser sends as `Origin` with a POST from the app's own pages. */
+  private get origin(): string {
+    return new URL(this.baseUrl).origin;
+  }
+
   /** POSTs an HTML form (urlencoded), with the page's CSRF token. */
   postForm(path: string, fields: Record<string, string>): Promise<Response> {
     return this.request(path, {
       method: 'POST',
       html: true,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', origin: this.origin },
       body: new URLSearchParams(fields).toString(),
     });
   }
@@ -59,7 +64,7 @@ export class HttpClient {
   postJson(path: string, body: unknown): Promise<Response> {
     return this.request(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'sec-fetch-site': 'same-origin' },
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'sec-fetch-site': 'same-origin', origin: this.origin },
       body: JSON.stringify(body),
     });
   }

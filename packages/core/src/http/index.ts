@@ -9,7 +9,7 @@ export { createApiKeyAuthFlow, DEFAULT_AUTH_THROTTLE } from './api-key-auth/inde
 export type { ApiKeyAuthAnswer, ApiKeyAuthOptions, ApiKeyAuthOutcome } from './api-key-auth/index.js';
 export { createResetFlow, RESET_REQUEST_ACCEPTED, DEFAULT_RESET_MIN_DURATION } from './reset-routes/index.js';
 export type { ResetRoutesOptions, ResetUser, ResetEmail, PasswordVerdict } from './reset-routes/index.js';
-export { createInvitationFlow, INVITATION_FAILURE_STATUS } from './invitation-routes/index.js';
+export { createInvitationFlow, INVITATION_FAILURE_STATUS, DEFAULT_INVITATION_IP_LIMIT } from './invitation-routes/index.js';
 export type {
   InvitationRoutesOptions,
   InvitationUser,
@@ -20,6 +20,10 @@ export { compileSources, describeSources, challengeScheme } from './credential-s
 export type { CredentialSource, CredentialExtractor, CredentialReader } from './credential-source/index.js';
 export { rateLimitHeaders, rateLimitPolicy, rateLimitState } from './rate-limit-headers/index.js';
 export { WindowThrottle } from './throttle/index.js';
+export { FailureGate, FREE_IN_FLIGHT } from './throttle/failure-gate.js';
+export { OriginCheck } from './origin/index.js';
+export type { RequestSource } from './origin/index.js';
+export type { GateDecision } from './throttle/failure-gate.js';
 export type { ThrottleOptions, ThrottleHit } from './throttle/index.js';
 export { TokenCookie } from './cookies/index.js';
 export type { TokenCookieOptions } from './cookies/index.js';

@@ -12,7 +12,7 @@ import {
 import { InvalidArgumentError } from '../errors.js';
 import { registerEventSink } from '../events.js';
 import { matchesAnyHash } from '../hashing/match.js';
-import type { StoredRecord } from '../store/types.js';
+import type { Store, StoredRecord } from '../store/types.js';
 
 const NS = 'inv';
 /** Index subject that lists every invitation (for `stats()` and unfiltered `list()`). */
@@ -118,6 +118,11 @@ export class Invitations {
     registerEventSink(this, this.pipeline);
     this.ttlMs = parseDuration(options.ttl ?? '7d', 'Invitations: ttl');
     this.retentionMs = parseDuration(options.retention ?? '7d', 'Invitations: retention');
+  }
+
+  /** The store the invitations live in (the HTTP flows keep their per-IP throttle in it too). */
+  get store(): Store {
+    return this.pipeline.store;
   }
 
   /**

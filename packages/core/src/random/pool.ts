@@ -53,13 +53,34 @@ export function checkByteCount(nbytes: unknown, name: string): asserts nbytes is
 }
 
 /**
- * Fills a fresh buffer with `n` CSPRNG bytes (pooled for small sizes).
+ * Fills a fresh buffer with `n` CSPRNG bytes (pooled for small sizes), for
+ * callers that turn it into a string at once.
  *
  * @param n - already validated byte count
- * @returns a new Buffer that no one else references
+ * @returns a Buffer whose bytes no one else references (it may still share an
+ *   allocation slab of Node's with unrelated Buffers: never hand it out)
  */
 export function freshBytes(n: number): Buffer {
   if (n > POOL_LIMIT) return randomFillSync(Buffer.allocUnsafe(n));
   const start = reserve(n);
   return Buffer.from(pool.subarray(start, start + n));
+}
+
+/**
+ * `n` CSPRNG bytes in a `Uint8Array` that owns its memory: `.buffer` is
+ * exactly `n` bytes long. Bytes handed to callers must not be a view into a
+ * shared slab — `Buffer.from`/`allocUnsafe` place small buffers in Node's
+ * 8 KiB allocation pool, so `.buffer` of such a view exposes whatever other
+ * code (other tokens, request bodies) put in the same slab.
+ *
+ * @param n - already validated byte count
+ * @returns a new, unshared `Uint8Array` of length `n`
+ */
+export function ownedBytes(n: number): Uint8Array {
+  // `new Uint8Array(n)` always gets its own zero-filled ArrayBuffer.
+  const out = new Uint8Array(n);
+  if (n > POOL_LIMIT) return randomFillSync(out);
+  const start = reserve(n);
+  out.set(pool.subarray(start, start + n));
+  return out;
 }

@@ -23,6 +23,25 @@ describe('tokenBytes', () => {
     expect(seen.size).toBe(10_000);
   });
 
+  it('owns its memory: .buffer is exactly n bytes and reaches no other caller\'s bytes', () => {
+    for (const n of [1, 16, 32, 4096, 4097, 65_536]) {
+      const bytes = tokenBytes(n);
+      expect(bytes.byteOffset).toBe(0);
+      expect(bytes.buffer.byteLength).toBe(n);
+    }
+    // Another caller's secret, allocated around ours in Node's small-Buffer pool.
+    const marker = 'other-callers-secret-0123456789';
+    const before = Buffer.from(marker);
+    const mine = tokenBytes(32);
+    const after = Buffer.from(marker);
+    const whole = Buffer.from(mine.buffer);
+    expect(whole.includes(before)).toBe(false);
+    expect(whole.includes(after)).toBe(false);
+    // And a later token is not reachable through an earlier one.
+    const next = tokenBytes(32);
+    expect(whole.includes(Buffer.from(next))).toBe(false);
+  });
+
   it('bytes are uniform over 0..255 (chi-square, 256k bytes)', () => {
     const bytes = tokenBytes(256 * 1024);
     let i = 0;

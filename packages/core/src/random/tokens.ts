@@ -1,4 +1,4 @@
-import { checkByteCount, freshBytes, POOL_LIMIT, poolBuffer, reserve } from './pool.js';
+import { checkByteCount, freshBytes, ownedBytes, POOL_LIMIT, poolBuffer, reserve } from './pool.js';
 
 /**
  * Cryptographically secure random bytes (like Python's `secrets.token_bytes`).
@@ -12,8 +12,7 @@ import { checkByteCount, freshBytes, POOL_LIMIT, poolBuffer, reserve } from './p
  */
 export function tokenBytes(nbytes = 32): Uint8Array {
   checkByteCount(nbytes, 'tokenBytes');
-  const buf = freshBytes(nbytes);
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  return ownedBytes(nbytes);
 }
 
 /**

@@ -19,7 +19,7 @@ export interface ExpressInvitationRoutesOptions<U extends InvitationUser = Invit
  * `GET|HEAD /invitations/:code` and `POST /invitations/accept`; anything else
  * falls through to `next()`.
  *
- * @param options - `invites`, `getUser(req)`, `onAccepted`, `acceptPath`, `cookie`, `bodyLimit`, `validate`, `onReject`
+ * @param options - `invites`, `getUser(req)`, `onAccepted`, `acceptPath`, `baseUrl`, `trustedOrigins`, `ipLimit`, `store`, `cookie`, `bodyLimit`, `validate`, `onReject`
  * @returns the middleware
  * @example
  * ```ts

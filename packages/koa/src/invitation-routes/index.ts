@@ -26,7 +26,7 @@ export interface KoaInvitationRoutesOptions<U extends InvitationUser = Invitatio
  * Invitation routes as Koa middleware matching its own paths under `base`:
  * `GET|HEAD {base}/:code` and `POST {base}/accept`; anything else goes to `next()`.
  *
- * @param options - `invites`, `getUser(ctx)`, `onAccepted`, `acceptPath`, `cookie`, `bodyLimit`, `validate`, `base`, `onReject`
+ * @param options - `invites`, `getUser(ctx)`, `onAccepted`, `acceptPath`, `baseUrl`, `trustedOrigins`, `ipLimit`, `store`, `cookie`, `bodyLimit`, `validate`, `base`, `onReject`
  * @returns the middleware
  * @example
  * ```ts

@@ -5,7 +5,8 @@ import type { Store } from '../../store/types.js';
 import { type CredentialSource, challengeScheme, compileSources, describeSources } from '../credential-source/index.js';
 import { rateLimitHeaders } from '../rate-limit-headers/index.js';
 import { problem, retryAfter, storeUnavailable } from '../response/index.js';
-import { type ThrottleOptions, WindowThrottle } from '../throttle/index.js';
+import { FailureGate } from '../throttle/failure-gate.js';
+import type { ThrottleOptions } from '../throttle/index.js';
 import type { HttpRequest, HttpResponse } from '../types.js';
 
 /**
@@ -76,10 +77,13 @@ type Verify = (key: string, options: { scopes?: readonly string[] }) => ApiKeyVe
 /**
  * Builds the framework-neutral API-key guard. The success path is one
  * header lookup, one `ApiKeys.verifyNow` (one store operation) and no throttle
- * store call: only failures are counted, and clients known to be blocked are
- * answered from memory (see {@link WindowThrottle}). It answers synchronously
- * whenever the store does (see {@link ApiKeyAuthAnswer}); a synchronous throw
- * is a programming error (e.g. an app callback threw), like a rejection.
+ * store call while no client is suspect: failures are counted, and a client
+ * that failed this window (or has many verifications in flight) reserves a
+ * slot before it is verified, so a burst cannot run more failed
+ * verifications than the limit (see {@link FailureGate}). It answers
+ * synchronously whenever the store does (see {@link ApiKeyAuthAnswer}); a
+ * synchronous throw is a programming error (e.g. an app callback threw), like
+ * a rejection.
  *
  * Statuses: no key → 401 `Bearer realm="api"`; malformed/unknown/revoked/
  * expired → 401 `error="invalid_token"`; missing scope → 403
@@ -109,7 +113,7 @@ export function createApiKeyAuthFlow<N = unknown>(options: ApiKeyAuthOptions<N>)
   }
   const { apiKeys } = options;
   // A test double with only `verify` (e.g. `{ verify: vi.fn() }`) still works, one promise hop slower.
-  const verify: Verify =
+  const plainVerify: Verify =
     typeof apiKeys.verifyNow === 'function' ? (key, o) => apiKeys.verifyNow(key, o) : (key, o) => apiKeys.verify(key, o);
   const sources: readonly CredentialSource<N>[] = options.from ?? ['authorization', 'x-api-key'];
   const extract = compileSources(sources);
@@ -122,12 +126,13 @@ export function createApiKeyAuthFlow<N = unknown>(options: ApiKeyAuthOptions<N>)
   const throttle =
     options.throttle === false
       ? undefined
-      : new WindowThrottle(options.store ?? apiKeys.store, 'throttle:apikey-ip', options.throttle ?? DEFAULT_AUTH_THROTTLE);
+      : new FailureGate(options.store ?? apiKeys.store, 'throttle:apikey-ip', options.throttle ?? DEFAULT_AUTH_THROTTLE);
   const events: EventSink = eventSinkOf(apiKeys);
   const scheme = challengeScheme(sources);
   const challenge = `${scheme} realm=${realm}`;
   const invalidChallenge = `${scheme} realm=${realm}, error="invalid_token"`;
   const scopeChallenge = `${scheme} realm=${realm}, error="insufficient_scope"${scopes ? `, scope=${quoted(scopes.join(' '))}` : ''}`;
+  const onUnavailable = (err: unknown): ApiKeyAuthOutcome => unavailable(err, 'apikey.verify');
 
   return (request) => {
     const key = extract(request);
@@ -135,39 +140,42 @@ export function createApiKeyAuthFlow<N = unknown>(options: ApiKeyAuthOptions<N>)
       if (optional) return ANONYMOUS;
       return reply(401, 'MISSING_CREDENTIAL', missingDetail, { 'www-authenticate': challenge });
     }
-    // The IP is read only when some client is blocked: on the valid-key path it costs nothing.
-    if (throttle?.anyBlocked) {
-      const blocked = throttle.blockedMs(request.ip);
-      if (blocked > 0) return tooManyAttempts(throttle, blocked, request.ip);
-    }
-    if (tracingObserved()) return traced(key, request);
-    let answer: ApiKeyVerifyResult | Promise<ApiKeyVerifyResult>;
-    try {
-      answer = verify(key, verifyOptions);
-    } catch (err) {
-      return unavailable(err, 'apikey.verify');
-    }
-    if (!(answer instanceof Promise)) return decide(answer, request);
-    return answer.then((result) => decide(result, request), (err: unknown) => unavailable(err, 'apikey.verify'));
+    // The IP is read only when the gate knows something about some client: on a quiet valid-key path it costs nothing.
+    if (throttle === undefined || throttle.quiet) return run(key, request, FREE);
+    const gate = throttle.admit(request.ip);
+    if (gate === 'free') return run(key, request, FREE);
+    if (gate !== 'reserve') return tooManyAttempts(gate, request.ip);
+    // Counted before verifying, so a burst cannot run more failed verifications than the limit.
+    return throttle.acquire(request.ip).then(
+      (slot) => {
+        if (typeof slot === 'number') return tooManyAttempts(slot, request.ip);
+        return run(key, request, slot === 'reserved' ? RESERVED : BEGUN);
+      },
+      (err: unknown) => unavailable(err, 'throttle.hit'),
+    );
   };
 
+  function verify(key: string): ApiKeyVerifyResult | Promise<ApiKeyVerifyResult> {
+    return tracingObserved() ? traced(key) : plainVerify(key, verifyOptions);
+  }
+
   /** The verification inside `tokenkit:verify`: start/end, and asyncStart/asyncEnd when the store answers later. */
-  function traced(key: string, request: HttpRequest<N>): ApiKeyAuthAnswer {
+  function traced(key: string): ApiKeyVerifyResult | Promise<ApiKeyVerifyResult> {
     const context: VerifyTraceContext = { scopes: scopes ?? [], async: false };
     verifyTracing.start.publish(context);
     let answer: ApiKeyVerifyResult | Promise<ApiKeyVerifyResult>;
     try {
-      answer = verify(key, verifyOptions);
+      answer = plainVerify(key, verifyOptions);
     } catch (err) {
       context.error = err;
       verifyTracing.error.publish(context);
       verifyTracing.end.publish(context);
-      return unavailable(err, 'apikey.verify');
+      throw err;
     }
     if (!(answer instanceof Promise)) {
       context.result = traceResult(answer);
       verifyTracing.end.publish(context);
-      return decide(answer, request);
+      return answer;
     }
     context.async = true;
     verifyTracing.end.publish(context);
@@ -176,25 +184,62 @@ export function createApiKeyAuthFlow<N = unknown>(options: ApiKeyAuthOptions<N>)
         context.result = traceResult(result);
         verifyTracing.asyncStart.publish(context);
         verifyTracing.asyncEnd.publish(context);
-        return decide(result, request);
+        return result;
       },
       (err: unknown) => {
         context.error = err;
         verifyTracing.error.publish(context);
         verifyTracing.asyncStart.publish(context);
         verifyTracing.asyncEnd.publish(context);
-        return unavailable(err, 'apikey.verify');
+        throw err;
       },
     );
   }
 
-  function decide(result: ApiKeyVerifyResult, request: HttpRequest<N>): ApiKeyAuthAnswer {
+  function run(key: string, request: HttpRequest<N>, mode: Mode): ApiKeyAuthAnswer {
+    let answer: ApiKeyVerifyResult | Promise<ApiKeyVerifyResult>;
+    try {
+      answer = verify(key);
+    } catch (err) {
+      if (mode === BEGUN) throttle?.end(request.ip);
+      return onUnavailable(err);
+    }
+    if (mode === RESERVED || throttle === undefined) {
+      if (!(answer instanceof Promise)) return decide(answer, request, mode);
+      return answer.then((result) => decide(result, request, mode), onUnavailable);
+    }
+    const gate = throttle;
+    if (!(answer instanceof Promise)) {
+      if (mode === BEGUN) gate.end(request.ip);
+      return decide(answer, request, FREE);
+    }
+    // A free verification that waits on the store: concurrent requests of this client must see it.
+    const ip = request.ip;
+    if (mode === FREE) gate.begin(ip);
+    return answer.then(
+      (result) => {
+        gate.end(ip);
+        return decide(result, request, FREE);
+      },
+      (err: unknown) => {
+        gate.end(ip);
+        return onUnavailable(err);
+      },
+    );
+  }
+
+  function decide(result: ApiKeyVerifyResult, request: HttpRequest<N>, mode: Mode): ApiKeyAuthAnswer {
     if (result.valid) {
+      if (mode === RESERVED) throttle?.refund(request.ip);
       const rule = result.apiKey.rateLimit;
       if (!rule || !standardHeaders) return { response: undefined, apiKey: result.apiKey };
       const window = result.window;
       const headers = rateLimitHeaders(KEY_POLICY, rule.limit, rule.windowMs, window?.remaining, window?.resetMs ?? 0);
       return { response: undefined, apiKey: result.apiKey, headers };
+    }
+    // The secret matched when only the key's own rules said no: not a guess, so a reserved slot goes back.
+    if (mode === RESERVED && result.code !== 'NOT_FOUND' && result.code !== 'MALFORMED' && result.code !== 'REVOKED' && result.code !== 'EXPIRED') {
+      throttle?.refund(request.ip);
     }
     switch (result.code) {
       case 'INSUFFICIENT_SCOPE':
@@ -209,19 +254,24 @@ export function createApiKeyAuthFlow<N = unknown>(options: ApiKeyAuthOptions<N>)
       case 'USAGE_EXCEEDED':
         return reply(429, result.code, 'The API key has no uses left.', { 'retry-after': retryAfter(USAGE_EXCEEDED_RETRY_MS) });
       default:
-        return invalid(result.code, request);
+        return mode === RESERVED ? rejected(result.code) : invalid(result.code, request);
     }
   }
 
+  /** A failure of a free verification: count it now (a reserved one was counted before). */
   async function invalid(code: ApiKeyFailureCode, request: HttpRequest<N>): Promise<ApiKeyAuthOutcome> {
     if (throttle) {
       try {
-        const { retryAfterMs } = await throttle.hit(request.ip);
-        if (retryAfterMs > 0) return tooManyAttempts(throttle, retryAfterMs, request.ip);
+        const retryAfterMs = await throttle.failed(request.ip);
+        if (retryAfterMs > 0) return tooManyAttempts(retryAfterMs, request.ip);
       } catch (err) {
         return unavailable(err, 'throttle.hit');
       }
     }
+    return rejected(code);
+  }
+
+  function rejected(code: ApiKeyFailureCode): ApiKeyAuthOutcome {
     return reply(401, code, 'The API key is invalid, expired or revoked.', { 'www-authenticate': invalidChallenge });
   }
 
@@ -232,15 +282,26 @@ export function createApiKeyAuthFlow<N = unknown>(options: ApiKeyAuthOptions<N>)
     return { response: storeUnavailable(err.retryAfterMs) };
   }
 
-  function tooManyAttempts(limiter: WindowThrottle, retryAfterMs: number, client: string | undefined): ApiKeyAuthOutcome {
+  function tooManyAttempts(retryAfterMs: number, client: string | undefined): ApiKeyAuthOutcome {
     if (events.observed) {
       events.emit({ type: 'throttle.blocked', operation: THROTTLE_POLICY, client: events.clientHash(client ?? 'unknown'), at: Date.now() });
     }
     const headers: Record<string, string> = { 'retry-after': retryAfter(retryAfterMs) };
-    if (standardHeaders) Object.assign(headers, rateLimitHeaders(THROTTLE_POLICY, limiter.limit, limiter.windowMs, 0, retryAfterMs));
+    if (standardHeaders && throttle) {
+      Object.assign(headers, rateLimitHeaders(THROTTLE_POLICY, throttle.counter.limit, throttle.counter.windowMs, 0, retryAfterMs));
+    }
     return reply(429, 'TOO_MANY_ATTEMPTS', 'Too many failed API-key attempts from this address.', headers);
   }
 }
+
+/** How a verification was admitted by the failure gate. */
+type Mode = 0 | 1 | 2;
+/** Runs without a reservation (or without a throttle): a failure is counted afterwards. */
+const FREE: Mode = 0;
+/** Holds a reserved slot: a success gives it back, a failure keeps it. */
+const RESERVED: Mode = 1;
+/** Like FREE, with its place among the client's verifications in flight already taken (end it when settled). */
+const BEGUN: Mode = 2;
 
 /** Whether anything listens on `tokenkit:verify` (each sub-channel checked: `TracingChannel.hasSubscribers` is newer than Node 20.12). */
 function tracingObserved(): boolean {

@@ -49,6 +49,35 @@ describe('createInvitationFlow', () => {
     }
   });
 
+  it('baseUrl and trustedOrigins name the origins that may POST /accept; the Host header then no longer counts', async () => {
+    const invites = new Invitations({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret });
+    const { code } = await invites.create({ createdBy: 'admin', maxUses: 10 });
+    const handle = createInvitationFlow<null, { id: string }>({
+      invites,
+      getUser: () => ({ id: `u${Math.random()}` }),
+      baseUrl: 'https://app.example.com/invitations',
+      trustedOrigins: ['https://www.example.com'],
+    });
+    const post = (headers: Record<string, string>) =>
+      handle(
+        neutralRequest({
+          method: 'POST',
+          path: '/accept',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `tokenkit_invite=${code}`, ...headers },
+          raw: '',
+        }),
+      );
+    expect((await post({ origin: 'https://app.example.com' }))?.status).toBe(200);
+    expect((await post({ origin: 'https://www.example.com' }))?.status).toBe(200);
+    expect((await post({ referer: 'https://app.example.com/join' }))?.status).toBe(200);
+    const viaHost = await post({ host: 'internal:8080', origin: 'http://internal:8080' });
+    expect(viaHost?.status).toBe(403);
+    expect(JSON.parse(String(viaHost?.body)).code).toBe('CROSS_SITE_REQUEST');
+    expect((await post({}))?.status).toBe(403);
+    expect(() => createInvitationFlow({ invites, getUser: () => null, baseUrl: 'app.example.com' })).toThrow(/invitationRoutes: baseUrl/);
+    expect(() => createInvitationFlow({ invites, getUser: () => null, trustedOrigins: 'https://x' as never })).toThrow(/trustedOrigins/);
+  });
+
   it('rejects configuration mistakes at construction', () => {
     const invites = new Invitations({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret });
     expect(() => createInvitationFlow({} as never)).toThrow(/invites is required/);

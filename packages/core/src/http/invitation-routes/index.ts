@@ -2,11 +2,14 @@ import { ConfigError, isStoreUnavailableError } from '../../errors.js';
 import { eventSinkOf, storeErrorCode, warningEnabled } from '../../events.js';
 import { isSubject } from '../../pipeline/validate.js';
 import type { Invitation, InvitationFailureCode, Invitations } from '../../invitations/index.js';
+import type { ThrottleOptions } from '../throttle/index.js';
 import { readBody, stringField } from '../body/index.js';
 import { TokenCookie } from '../cookies/index.js';
-import { checkBodyLimit, optionalFunction, requiredFunction } from '../options/index.js';
-import { TOKEN_HEADERS, json, problem, seeOther, storeUnavailable } from '../response/index.js';
-import { checkRedirectTarget, crossSite, methodNotAllowed, singleSegment, wantsHtml, withError } from '../routing/index.js';
+import { checkBodyLimit, optionalFunction, requiredFunction, trustedOrigins } from '../options/index.js';
+import { OriginCheck, originOf } from '../origin/index.js';
+import { TOKEN_HEADERS, json, problem, retryAfter, seeOther, storeUnavailable } from '../response/index.js';
+import { FailureGate } from '../throttle/failure-gate.js';
+import { checkRedirectTarget, methodNotAllowed, singleSegment, wantsHtml, withError } from '../routing/index.js';
 import type { HttpHandler, HttpRequest, HttpResponse } from '../types.js';
 import type { InvitationRoutesOptions, InvitationUser } from './options.js';
 
@@ -33,6 +36,16 @@ const DETAILS: Record<InvitationFailureCode, string> = {
   EMAIL_MISMATCH: 'This invitation is for another e-mail address; sign in with that account.',
 };
 
+/** Default per-IP limit on failed invitation checks and accepts. */
+export const DEFAULT_INVITATION_IP_LIMIT: ThrottleOptions = Object.freeze({ limit: 20, window: '15m' });
+
+/**
+ * Failures that are guesses: the code does not name an invitation (a wrong
+ * secret looks the same). Expired, used-up or revoked codes and e-mail
+ * mismatches come from real links and are not counted.
+ */
+const GUESSES: ReadonlySet<InvitationFailureCode> = new Set(['MALFORMED', 'NOT_FOUND']);
+
 /** An invitation as sent to the redeeming user: without `usedBy` (other users' ids). */
 export type PublicInvitation = Omit<Invitation, 'usedBy'>;
 
@@ -45,8 +58,12 @@ export type PublicInvitation = Omit<Invitation, 'usedBy'>;
  *   with {@link INVITATION_FAILURE_STATUS} (404 unknown, 410 expired/used up/revoked).
  * - `POST /accept {code?}` (code from the body or the cookie) for the user
  *   `getUser` returns → atomic redeem → `onAccepted` → 200 `{ role, invitation }`;
- *   401 not signed in; 400 bad body / no code; 403 cross-site or e-mail
- *   mismatch; 404; 409 already redeemed by this user; 410; 503 store down.
+ *   401 not signed in; 400 bad body / no code; 403 e-mail mismatch, or an
+ *   `Origin` (else `Referer`) that is not allowed, or neither header with the
+ *   code from the cookie (see {@link OriginCheck}); 404; 409 already redeemed
+ *   by this user; 410; 429 + `Retry-After` after `ipLimit` unknown or
+ *   malformed codes from one IP (checks and accepts, counted before they
+ *   run); 503 store down.
  *
  * @param options - see {@link InvitationRoutesOptions}
  * @returns a handler; `null` for paths/methods it does not own
@@ -69,6 +86,18 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
   const bodyLimit = checkBodyLimit(options.bodyLimit);
   const events = eventSinkOf(invites);
   const warnUnusable = warningEnabled(options.validate, 'TOKENKIT_UNUSABLE_USER');
+  const extraOrigins = trustedOrigins(options.trustedOrigins, 'invitationRoutes');
+  // Without baseUrl or trustedOrigins, the origin must match the request's own Host (a browser cannot forge either).
+  const ipGate =
+    options.ipLimit === false
+      ? undefined
+      : new FailureGate(options.store ?? invites.store, 'throttle:invite-ip', options.ipLimit ?? DEFAULT_INVITATION_IP_LIMIT);
+  const originCheck = new OriginCheck(
+    options.baseUrl === undefined && extraOrigins.length === 0
+      ? undefined
+      : [...(options.baseUrl === undefined ? [] : [originOf(options.baseUrl, 'invitationRoutes: baseUrl')]), ...extraOrigins],
+    'invitationRoutes',
+  );
 
   return async (request) => {
     const segment = singleSegment(request.path);
@@ -90,7 +119,9 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
   };
 
   async function show(request: HttpRequest<N>, code: string): Promise<HttpResponse> {
-    const result = await invites.check(code);
+    const checked = await throttled(request, () => invites.check(code));
+    if (!('result' in checked)) return blocked(request, checked.retryAfterMs);
+    const result = checked.result;
     const html = acceptPath !== undefined && wantsHtml(request.headers);
     const path = request.basePath;
     if (result.valid) {
@@ -107,7 +138,8 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
   }
 
   async function accept(request: HttpRequest<N>): Promise<HttpResponse> {
-    if (request.headers['sec-fetch-site'] === 'cross-site') return crossSite();
+    const source = originCheck.inspect(request.headers);
+    if (typeof source !== 'string') return source;
     const user = await getUser(request.native);
     if (!user || !isSubject(user.id)) {
       // A user without a usable id cannot redeem anything: answer as signed out (never a 500), and tell the developer once.
@@ -120,13 +152,34 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
     if (bodyCode === null) return badRequest('INVALID_BODY', 'code must be a string.');
     const code = bodyCode ?? cookie.read(request.headers);
     if (code === undefined) return badRequest('MISSING_CODE', 'No invitation code in the body or the cookie; open the link again.');
+    if (bodyCode === undefined && source === 'unknown') return originCheck.requireBodySecret();
     const email = typeof user.email === 'string' ? user.email : undefined;
-    const result = await invites.redeem(code, email === undefined ? { userId: user.id } : { userId: user.id, email });
+    const redeemed = await throttled(request, () =>
+      invites.redeem(code, email === undefined ? { userId: user.id } : { userId: user.id, email }),
+    );
+    if (!('result' in redeemed)) return blocked(request, redeemed.retryAfterMs);
+    const result = redeemed.result;
     if (!result.valid) return failure(result.code, request.basePath);
     if (onAccepted) await onAccepted({ user, role: result.role, invitation: result.invitation }, request.native);
     const { usedBy: _others, ...invitation } = result.invitation;
     const publicInvitation: PublicInvitation = invitation;
     return json(200, { role: result.role, invitation: publicInvitation }, TOKEN_HEADERS, [cookie.clear(request.basePath)]);
+  }
+
+  /** Runs a check or redeem under the per-IP gate: guesses are counted before they run (see {@link FailureGate}). */
+  function throttled<R extends { valid: boolean; code?: InvitationFailureCode }>(
+    request: HttpRequest<N>,
+    verify: () => Promise<R>,
+  ): Promise<{ result: R } | { retryAfterMs: number }> {
+    if (ipGate === undefined) return verify().then((result) => ({ result }));
+    return ipGate.run(request.ip, verify, (result) => !result.valid && result.code !== undefined && GUESSES.has(result.code));
+  }
+
+  function blocked(request: HttpRequest<N>, retryAfterMs: number): HttpResponse {
+    if (events.observed) {
+      events.emit({ type: 'throttle.blocked', operation: 'invite-ip', client: events.clientHash(request.ip ?? 'unknown'), at: Date.now() });
+    }
+    return tooManyAttempts(retryAfterMs);
   }
 
   function failure(code: InvitationFailureCode, path: string): HttpResponse {
@@ -147,6 +200,15 @@ function warnUnusableUser(): void {
       'account id otherwise.',
     { code: 'TOKENKIT_UNUSABLE_USER', type: 'TokenkitWarning' },
   );
+}
+
+function tooManyAttempts(retryAfterMs: number): HttpResponse {
+  return problem({
+    status: 429,
+    code: 'TOO_MANY_ATTEMPTS',
+    detail: 'Too many unknown invitation codes from this address.',
+    headers: { ...TOKEN_HEADERS, 'retry-after': retryAfter(retryAfterMs) },
+  });
 }
 
 function badRequest(code: string, detail: string): HttpResponse {

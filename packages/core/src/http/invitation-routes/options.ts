@@ -1,6 +1,8 @@
 import type { ValidateOption } from '../../events.js';
 import type { Invitation, Invitations } from '../../invitations/index.js';
+import type { Store } from '../../store/types.js';
 import type { TokenCookieOptions } from '../cookies/index.js';
+import type { ThrottleOptions } from '../throttle/index.js';
 
 /** The signed-in user `getUser` returns. */
 export interface InvitationUser {
@@ -29,8 +31,25 @@ export interface InvitationRoutesOptions<N = unknown, U extends InvitationUser =
   getUser: (request: N) => U | null | undefined | Promise<U | null | undefined>;
   /** Runs after a successful redemption, before the 200 — grant the role here. */
   onAccepted?: (accepted: AcceptedInvitation<U>, request: N) => void | Promise<void>;
+  /**
+   * Public URL of the routes or the app, e.g. `https://app.example.com/invitations`: its origin
+   * is the one allowed to `POST /accept` (`Origin`, else `Referer`, must match). Without it and
+   * without `trustedOrigins`, the origin's host must equal the request's `Host` header — set it
+   * behind a proxy that rewrites `Host`.
+   */
+  baseUrl?: string;
+  /** Further origins allowed to `POST /accept`, e.g. `['https://www.example.com']`. */
+  trustedOrigins?: readonly string[];
   /** Page the link's GET redirects browsers to (the code moves into a cookie); without it GET answers JSON. */
   acceptPath?: string;
+  /**
+   * Unknown or malformed codes (`GET /:code` and `POST /accept` alike) per client IP before
+   * 429 + `Retry-After` (default `{ limit: 20, window: '15m' }`; `false` disables). Expired,
+   * used-up or revoked codes are not counted: they come from real links.
+   */
+  ipLimit?: ThrottleOptions | false;
+  /** Store for the throttle counters (default: the invitation manager's store). */
+  store?: Store;
   /** The link cookie (default name `tokenkit_invite`, at most 1 hour, Path = the mount path). */
   cookie?: TokenCookieOptions;
   /** Request-body limit in bytes (default 16 KiB). */

@@ -86,3 +86,23 @@ export function optionalDuration(value: Duration | false | undefined, fallback: 
   const ms = parseDuration(value ?? fallback, name);
   return ms > 0 ? ms : undefined;
 }
+
+/**
+ * Checks a `trustedOrigins` option.
+ *
+ * @param value - the option
+ * @param name - option owner for the message
+ * @returns the entries (empty when undefined)
+ * @throws ConfigError when it is not an array of strings
+ * @example
+ * ```ts
+ * trustedOrigins(['https://www.example.com'], 'resetRoutes') // ['https://www.example.com']
+ * ```
+ */
+export function trustedOrigins(value: readonly string[] | undefined, name: string): readonly string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string')) {
+    throw new ConfigError(`${name}: trustedOrigins must be an array of origins such as ['https://app.example.com']`);
+  }
+  return value;
+}

@@ -38,6 +38,26 @@ async function settle(): Promise<void> {
 }
 
 describe('createResetFlow', () => {
+  it('trustedOrigins add origins that may POST /confirm with the cookie; others stay refused', async () => {
+    const { resets, handle, passwords } = setup({ trustedOrigins: ['https://www.example.com'] });
+    const confirm = async (origin: string) => {
+      const { token } = await resets.issue('u1');
+      return handle(
+        neutralRequest({
+          method: 'POST',
+          path: '/confirm',
+          headers: { ...json, origin, cookie: `tokenkit_reset=${token}` },
+          raw: JSON.stringify({ password: 'long enough password' }),
+        }),
+      );
+    };
+    expect((await confirm('https://app.example.com'))?.status).toBe(200);
+    expect((await confirm('https://www.example.com'))?.status).toBe(200);
+    expect((await confirm('https://evil.example.com'))?.status).toBe(403);
+    expect(passwords).toHaveLength(2);
+    expect(() => setup({ trustedOrigins: ['www.example.com'] })).toThrow(/trusted origins/);
+  });
+
   it('builds links from baseUrl (never Host) and reports sendResetEmail failures to onError, off the response', async () => {
     const urls: string[] = [];
     const { handle, errors } = setup({

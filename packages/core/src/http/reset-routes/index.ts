@@ -13,10 +13,12 @@ import {
   optionalFunction,
   reportToConsole,
   requiredFunction,
+  trustedOrigins,
 } from '../options/index.js';
 import { rateLimitHeaders } from '../rate-limit-headers/index.js';
 import { TOKEN_HEADERS, json, problem, retryAfter, seeOther, storeUnavailable } from '../response/index.js';
-import { checkRedirectTarget, crossSite, methodNotAllowed, singleSegment, wantsHtml, withError } from '../routing/index.js';
+import { OriginCheck } from '../origin/index.js';
+import { checkRedirectTarget, methodNotAllowed, singleSegment, wantsHtml, withError } from '../routing/index.js';
 import { WindowThrottle } from '../throttle/index.js';
 import type { HttpHandler, HttpRequest, HttpResponse } from '../types.js';
 import type { ResetRoutesOptions, ResetUser } from './options.js';
@@ -52,7 +54,9 @@ const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u;
  * - `POST /confirm {token?, password}` (token from the body or the cookie) →
  *   check, `validatePassword`, atomic consume, `setPassword`, `revokeAll`:
  *   200 `{ ok: true }`; 400 bad body / missing token / weak password (cookie
- *   kept); 403 cross-site; 410 used/expired/unknown token (cookie cleared).
+ *   kept); 403 when `Origin` (else `Referer`) is not `baseUrl`'s origin or a
+ *   `trustedOrigins` entry, or when neither header came and the token is the
+ *   cookie's (see {@link OriginCheck}); 410 used/expired/unknown token (cookie cleared).
  *
  * @param options - see {@link ResetRoutesOptions}
  * @returns a handler; `null` for paths/methods it does not own
@@ -87,6 +91,7 @@ export function createResetFlow<U extends ResetUser>(options: ResetRoutesOptions
   const bodyLimit = checkBodyLimit(options.bodyLimit);
   const events = eventSinkOf(resets);
   const standardHeaders = options.standardHeaders !== false;
+  const originCheck = new OriginCheck([baseUrl, ...trustedOrigins(options.trustedOrigins, 'resetRoutes')], 'resetRoutes');
 
   return async (request) => {
     const segment = singleSegment(request.path);
@@ -158,7 +163,8 @@ export function createResetFlow<U extends ResetUser>(options: ResetRoutesOptions
   }
 
   async function confirm(request: HttpRequest): Promise<HttpResponse> {
-    if (request.headers['sec-fetch-site'] === 'cross-site') return crossSite();
+    const source = originCheck.inspect(request.headers);
+    if (typeof source !== 'string') return source;
     const body = await readBody(request, bodyLimit);
     if (!body.ok) return body.response;
     const bodyToken = stringField(body.fields, 'token');
@@ -169,6 +175,7 @@ export function createResetFlow<U extends ResetUser>(options: ResetRoutesOptions
     }
     const token = bodyToken ?? cookie.read(request.headers);
     if (token === undefined) return badRequest('MISSING_TOKEN', 'No reset token in the body or the cookie; open the link again.');
+    if (bodyToken === undefined && source === 'unknown') return originCheck.requireBodySecret();
     const checked = await resets.check(token);
     if (!checked.valid) return gone(checked.code);
     if (validatePassword) {

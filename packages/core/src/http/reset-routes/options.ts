@@ -45,6 +45,11 @@ export interface ResetRoutesOptions<U extends ResetUser = ResetUser> {
    * Links are built from it — never from the request's `Host`, which an attacker controls.
    */
   baseUrl: string;
+  /**
+   * Origins besides `baseUrl`'s that may POST `/confirm` (e.g. `['https://www.example.com']`
+   * when the form is served there). Every other `Origin`/`Referer` is refused with 403.
+   */
+  trustedOrigins?: readonly string[];
   /** Page the link's GET redirects browsers to (the token moves into a cookie); without it GET answers JSON. */
   formPath?: string;
   /** Minimum duration of a `POST /request` answer, measured from its start (default `'250ms'`). */

@@ -21,6 +21,16 @@ const MAX_BLOCKED = 10_000;
 const MAX_KEY_LENGTH = 64;
 
 /**
+ * Giving a counted event back without a negative `hit` cost (stores need not
+ * support one; RedisStore refuses it): a refund adds `REFUND_MODULUS - 1`,
+ * which is −1 modulo `REFUND_MODULUS`, so the live count is the counter's
+ * signed residue. Each operation stays ONE atomic `hit`. 2^24 keeps the raw
+ * counter a safe integer for 2^29 refunds per window and the live count exact
+ * within ±2^23.
+ */
+const REFUND_MODULUS = 2 ** 24;
+
+/**
  * A per-client limit on events (failed API-key verifications, reset
  * requests) counted with the store's fixed-window `hit()`, so every process
  * sharing a Redis store shares the counts.
@@ -98,17 +108,57 @@ export class WindowThrottle {
    * @throws StoreUnavailableError when the store cannot count (fail closed)
    */
   async hit(client: string | undefined): Promise<ThrottleHit> {
-    const key = clientKey(client);
+    const { count, resetMs } = await this.count(client);
+    if (count >= this.limit) this.block(client, resetMs);
+    return { count, retryAfterMs: count > this.limit ? resetMs : 0 };
+  }
+
+  /**
+   * Counts one event for a client without deciding anything: the caller
+   * interprets the count (and may {@link block} or {@link refund}).
+   *
+   * @param client - client key (usually the IP)
+   * @returns events in the window, this one included, and ms until it resets (≥ 1)
+   * @throws StoreUnavailableError when the store cannot count (fail closed)
+   */
+  async count(client: string | undefined): Promise<{ count: number; resetMs: number }> {
     let window: { count: number; resetMs: number };
     try {
-      window = await this.store.hit(this.ns, key, this.windowMs, 1);
+      window = await this.store.hit(this.ns, clientKey(client), this.windowMs, 1);
     } catch (err) {
       if (isStoreUnavailableError(err)) throw err;
       throw new StoreUnavailableError('throttle counter failed', { cause: err });
     }
-    const resetMs = Math.max(1, window.resetMs);
-    if (window.count >= this.limit) this.remember(key, this.now() + resetMs);
-    return { count: window.count, retryAfterMs: window.count > this.limit ? resetMs : 0 };
+    return { count: liveCount(window.count), resetMs: Math.max(1, window.resetMs) };
+  }
+
+  /**
+   * Remembers a client as blocked in this process, so {@link blockedMs}
+   * answers without the store.
+   *
+   * @param client - client key (usually the IP)
+   * @param forMs - how long (until its window resets)
+   */
+  block(client: string | undefined, forMs: number): void {
+    this.remember(clientKey(client), this.now() + forMs);
+  }
+
+  /**
+   * Gives one event back (e.g. a reserved verification that succeeded), in
+   * one atomic store operation. A refund that lands after the window reset
+   * leaves the new window one event short: at most one extra event per
+   * refund in flight at the reset.
+   *
+   * @param client - client key (usually the IP)
+   * @throws StoreUnavailableError when the store cannot count
+   */
+  async refund(client: string | undefined): Promise<void> {
+    try {
+      await this.store.hit(this.ns, clientKey(client), this.windowMs, REFUND_MODULUS - 1);
+    } catch (err) {
+      if (isStoreUnavailableError(err)) throw err;
+      throw new StoreUnavailableError('throttle counter failed', { cause: err });
+    }
   }
 
   private remember(key: string, until: number): void {
@@ -125,11 +175,17 @@ export class WindowThrottle {
   }
 }
 
+/** The live count of a raw counter that refunds may have raised (see {@link REFUND_MODULUS}). */
+function liveCount(raw: number): number {
+  const residue = raw % REFUND_MODULUS;
+  return residue >= REFUND_MODULUS / 2 ? residue - REFUND_MODULUS : residue;
+}
+
 /**
  * A bounded store key for a client: short values as they are (IPs), long
  * ones (a forged `X-Forwarded-For` behind `trust proxy: true`) hashed.
  */
-function clientKey(client: string | undefined): string {
+export function clientKey(client: string | undefined): string {
   if (client === undefined || client === '') return 'unknown';
   return client.length <= MAX_KEY_LENGTH ? client : `h:${hash('sha256', client, 'base64url')}`;
 }
