@@ -350,6 +350,17 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
         expect(apiKey.expiresAt).toBe(expiresAt);
       });
 
+      it("20 parallel reset issues for one user under 'revoke-previous': exactly one token valid afterwards", async () => {
+        const resets = new ResetTokens({ store, secret: SECRET });
+        const user = uid();
+        const before = await resets.issue(user);
+        const issued = await Promise.all(Array.from({ length: 20 }, () => resets.issue(user)));
+        const checks = await Promise.all([before, ...issued].map(({ token }) => resets.check(token)));
+        expect(checks.filter((r) => r.valid)).toHaveLength(1);
+        const consumed = await Promise.all([before, ...issued].map(({ token }) => resets.consume(token)));
+        expect(consumed.filter((r) => r.valid)).toHaveLength(1);
+      });
+
       it('revokeAll deletes every outstanding reset token of a user', async () => {
         const resets = new ResetTokens({ store, secret: SECRET, onIssue: 'keep' });
         const user = uid();
