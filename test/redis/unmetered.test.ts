@@ -54,6 +54,21 @@ describe('RedisStore unmetered fast path', () => {
     expect((await here.verify(rotated!.key)).valid).toBe(true);
   });
 
+  it('a rotation without grace by another server ends the cached old credential at once; the new one is served', async () => {
+    const here = new ApiKeys({ store: harness.store, secret: SECRET });
+    const there = new ApiKeys({ store: other, secret: SECRET });
+    const { key, apiKey } = await warmed(here, { ownerId: 'u2b' });
+    const rotated = await there.rotate(apiKey.id);
+    expect(await here.verify(key)).toEqual({ valid: false, code: 'EXPIRED' });
+    expect((await here.verify(rotated!.key)).valid).toBe(true);
+    // Cached now with the new hash; a second rotation elsewhere must replace it again.
+    const again = await there.rotate(apiKey.id);
+    expect(await here.verify(rotated!.key)).toEqual({ valid: false, code: 'EXPIRED' });
+    expect((await here.verify(again!.key)).valid).toBe(true);
+    await there.revoke(apiKey.id);
+    expect(await here.verify(again!.key)).toEqual({ valid: false, code: 'REVOKED' });
+  });
+
   it('rejects a forged secret for a known id as NOT_FOUND (constant-time compare in Node)', async () => {
     const here = new ApiKeys({ store: harness.store, secret: SECRET });
     const stranger = new ApiKeys({ store: harness.store, secret: 'another-secret-0123456789abcdefghijklmno' });

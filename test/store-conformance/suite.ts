@@ -5,7 +5,7 @@
  * races. Import `runStoreConformance` and hand it a harness factory.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeys, Invitations, ResetTokens, type Store, type StoredRecord, tokenUrlsafe } from '@tokenkit/core';
+import { ApiKeys, Invitations, ResetTokens, type Store, type StoredRecord, isTokenkitError, tokenUrlsafe } from '@tokenkit/core';
 
 /** What a store under test provides. */
 export interface StoreHarness {
@@ -107,6 +107,19 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
         for (let i = 0; i < 20; i++) expect(final[`f${i}`]).toBe(i);
       });
 
+      it('update with ifHash is a compare-and-set on the hash: of 20 racing writers exactly one wins', async () => {
+        const r = record({ payload: 'a' });
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect(await store.update<TestRecord>('t', r.id, { payload: 'x' }, { ifHash: 'v1$other' })).toBeNull();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.update<TestRecord>('t', r.id, { hash: `v1$n${i}` }, { ifHash: 'v1$expected' })),
+        );
+        const winners = results.filter((x) => x !== null);
+        expect(winners).toHaveLength(1);
+        expect((await store.get<TestRecord>('t', r.id))?.hash).toBe(winners[0]?.hash);
+        expect(await store.update<TestRecord>('t', uid(), { payload: 'x' }, { ifHash: 'v1$expected' })).toBeNull();
+      });
+
       it('delete reports whether a record existed', async () => {
         const r = record();
         await store.put('t', r, { ttlMs: 60_000 });
@@ -187,6 +200,29 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
           expect(ok.record.usedBy).toEqual(['alice', 'bob']);
         }
         expect((await store.get<TestRecord>('t', r.id))?.uses).toBe(1);
+      });
+
+      it('previousHash matches until previousHashExpiresAt, then EXPIRED; revocation and counters are shared', async () => {
+        const now = Date.now();
+        const r = record({
+          hash: 'v1$new',
+          previousHash: 'v1$old',
+          previousHashExpiresAt: now + 1000,
+          maxUses: 3,
+          uses: 0,
+          rateLimit: { limit: 2, windowMs: 60_000 },
+        });
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect((await store.use('t', r.id, { hashes: ['v1$old'], now })).ok).toBe(true);
+        expect((await store.use('t', r.id, { hashes: ['v1$new'], now })).ok).toBe(true);
+        // One rate-limit window for both credentials.
+        expect(await store.use('t', r.id, { hashes: ['v1$old'], now })).toMatchObject({ ok: false, reason: 'RATE_LIMITED' });
+        expect(await store.use('t', r.id, { hashes: ['v1$old'], now: now + 1000 })).toEqual({ ok: false, reason: 'EXPIRED' });
+        expect(await store.use('t', r.id, { hashes: ['v1$other'], now })).toEqual({ ok: false, reason: 'NOT_FOUND' });
+        expect((await store.get<TestRecord>('t', r.id))?.uses).toBe(2);
+        await store.update('t', r.id, { revokedAt: now });
+        expect(await store.use('t', r.id, { hashes: ['v1$old'], now })).toEqual({ ok: false, reason: 'REVOKED' });
+        expect(await store.use('t', r.id, { hashes: ['v1$new'], now })).toEqual({ ok: false, reason: 'REVOKED' });
       });
 
       it('a rejected use spends nothing', async () => {
@@ -326,6 +362,56 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
         expect(results.filter((r) => r.valid)).toHaveLength(25);
         expect(results.filter((r) => !r.valid && r.code === 'USAGE_EXCEEDED')).toHaveLength(175);
         expect((await apiKeys.get(apiKey.id))?.remaining).toBe(0);
+      });
+
+      it('a rotated key with remaining 3: exactly 3 successful verifications across old and new key', async () => {
+        const apiKeys = new ApiKeys({ store, secret: SECRET });
+        const { key, apiKey } = await apiKeys.create({ ownerId: uid(), remaining: 3 });
+        expect((await apiKeys.verify(key)).valid).toBe(true);
+        const rotated = await apiKeys.rotate(apiKey.id, { gracePeriod: '1h' });
+        expect(rotated?.apiKey).toMatchObject({ id: apiKey.id, start: apiKey.start, remaining: 2 });
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => apiKeys.verify(i % 2 === 0 ? key : (rotated?.key as string))),
+        );
+        expect(results.filter((r) => r.valid)).toHaveLength(2);
+        expect(await apiKeys.verify(key)).toEqual({ valid: false, code: 'USAGE_EXCEEDED' });
+        expect(await apiKeys.verify(rotated?.key)).toEqual({ valid: false, code: 'USAGE_EXCEEDED' });
+      });
+
+      it('a rotation keeps the rate-limit window: old and new key share it', async () => {
+        const apiKeys = new ApiKeys({ store, secret: SECRET });
+        const { key, apiKey } = await apiKeys.create({ ownerId: uid(), rateLimit: { limit: 3, window: '1h' } });
+        expect((await apiKeys.verify(key)).valid).toBe(true);
+        expect((await apiKeys.verify(key)).valid).toBe(true);
+        const rotated = await apiKeys.rotate(apiKey.id, { gracePeriod: '1h' });
+        expect((await apiKeys.verify(rotated?.key)).valid).toBe(true);
+        expect(await apiKeys.verify(rotated?.key)).toMatchObject({ valid: false, code: 'RATE_LIMITED' });
+        expect(await apiKeys.verify(key)).toMatchObject({ valid: false, code: 'RATE_LIMITED' });
+      });
+
+      it('20 parallel rotations of one key: exactly one succeeds, the rest are CONFLICT', async () => {
+        const apiKeys = new ApiKeys({ store, secret: SECRET });
+        const { key, apiKey } = await apiKeys.create({ ownerId: uid() });
+        const settled = await Promise.allSettled(Array.from({ length: 20 }, () => apiKeys.rotate(apiKey.id, { gracePeriod: '1h' })));
+        const won = settled.filter((r) => r.status === 'fulfilled' && r.value !== null);
+        expect(won).toHaveLength(1);
+        const lost = settled.filter((r) => r.status === 'rejected');
+        expect(lost).toHaveLength(19);
+        for (const r of lost) expect(isTokenkitError(r.reason) && r.reason.code === 'CONFLICT').toBe(true);
+        const winner = (won[0] as PromiseFulfilledResult<{ key: string }>).value.key;
+        expect((await apiKeys.verify(winner)).valid).toBe(true);
+        expect((await apiKeys.verify(key)).valid).toBe(true);
+        expect(await apiKeys.list({ ownerId: apiKey.ownerId })).toHaveLength(1);
+      });
+
+      it('a revoke racing a rotate leaves no valid credential', async () => {
+        const apiKeys = new ApiKeys({ store, secret: SECRET });
+        for (let i = 0; i < 10; i++) {
+          const { key, apiKey } = await apiKeys.create({ ownerId: uid() });
+          const [rotated] = await Promise.all([apiKeys.rotate(apiKey.id, { gracePeriod: '1h' }), apiKeys.revoke(apiKey.id)]);
+          expect(await apiKeys.verify(key)).toEqual({ valid: false, code: 'REVOKED' });
+          if (rotated) expect(await apiKeys.verify(rotated.key)).toEqual({ valid: false, code: 'REVOKED' });
+        }
       });
 
       it('expiry with an injected clock: valid 1 ms before expiresAt, EXPIRED at it', async () => {

@@ -26,6 +26,7 @@ export type {
   Store,
   StoredRecord,
   PutOptions,
+  UpdateOptions,
   UseRequest,
   UseResult,
   UseFailure,
@@ -67,6 +68,7 @@ export {
   StoreUnavailableError,
   ConfigError,
   InvalidArgumentError,
+  ConflictError,
   isTokenkitError,
   isStoreUnavailableError,
 } from './errors.js';

@@ -5,6 +5,7 @@ import {
   type PutOptions,
   type Store,
   type StoredRecord,
+  type UpdateOptions,
   type UseFailure,
   type UseRequest,
   type UseResult,
@@ -167,15 +168,17 @@ export class RedisStore implements Store {
     ns: string,
     id: string,
     patch: Partial<R>,
-    options: { ttlMs?: number | null } = {},
+    options: UpdateOptions = {},
   ): Promise<R | null> {
     const key = this.keys.record(ns, id);
     this.verified.forget(key);
     const { pairs, dropped } = encodeFields(patch, 'id');
+    // A fresh version: every cached copy of this record (here and in other processes) stops being current.
     pairs.push(VERSION_FIELD, this.nextVersion());
     const ttl = options.ttlMs === undefined ? '' : options.ttlMs === null ? 'persist' : ttlArg(options.ttlMs);
+    const ifHash = options.ifHash === undefined ? '' : quote(options.ifHash);
     return this.guard('update', async () => {
-      const flat = await this.confirmed('update', Array.isArray, key, ttl, String(dropped.length), ...dropped, ...pairs);
+      const flat = await this.confirmed('update', Array.isArray, key, ttl, ifHash, String(dropped.length), ...dropped, ...pairs);
       if (!Array.isArray(flat)) return null;
       const record = decodeFlat<R>(flat);
       // The reply is the record as this write left it: cache it (this is how

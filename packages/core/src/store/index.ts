@@ -5,6 +5,7 @@ export type {
   Store,
   StoredRecord,
   PutOptions,
+  UpdateOptions,
   UseRequest,
   UseResult,
   UseFailure,

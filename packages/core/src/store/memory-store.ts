@@ -5,6 +5,7 @@ import type {
   PutOptions,
   Store,
   StoredRecord,
+  UpdateOptions,
   UseRequest,
   UseResult,
   WindowCount,
@@ -296,12 +297,13 @@ export class MemoryStore implements Store {
     ns: string,
     id: string,
     patch: Partial<R>,
-    options: { ttlMs?: number | null } = {},
+    options: UpdateOptions = {},
   ): Promise<R | null> {
     const slot = this.live(ns, id);
     if (slot < 0) return null;
     const slots = this.recordSlots;
     const current = slots.values[slot] as StoredRecord;
+    if (options.ifHash !== undefined && current.hash !== options.ifHash) return null;
     const merged = ownCopy({ ...current, ...patch, id: current.id });
     slots.values[slot] = merged;
     if (options.ttlMs !== undefined) {

@@ -26,6 +26,16 @@ export interface StoredRecord {
   id: string;
   /** Keyed hash of the full credential (`v…$…`), never the credential. */
   hash: string;
+  /**
+   * Hash of the credential this record had before a rotation: `use` accepts
+   * it as well as `hash` until {@link StoredRecord.previousHashExpiresAt}.
+   * Both credentials are the same record — one id, one `uses` counter, one
+   * rate-limit window, one `revokedAt` — so a rotation's grace period never
+   * multiplies a quota and a revocation ends both. `null`/absent = none.
+   */
+  previousHash?: string | null;
+  /** Epoch ms from which `previousHash` no longer matches (checked against `UseRequest.now`). */
+  previousHashExpiresAt?: number | null;
   /** Epoch ms from which the record is no longer usable; `null` = never. */
   expiresAt: number | null;
   /** Epoch ms of revocation; `null`/absent = not revoked. */
@@ -52,6 +62,14 @@ export interface PutOptions {
   ifAbsent?: boolean;
 }
 
+/** Options of {@link Store.update}. */
+export interface UpdateOptions {
+  /** A new TTL in ms; omitted keeps the current one, `null` removes it. */
+  ttlMs?: number | null;
+  /** Merge only when the record's current `hash` equals this (compare-and-set); else null. */
+  ifHash?: string;
+}
+
 /** Result of {@link Store.consume}. */
 export type ConsumeResult<R extends StoredRecord> =
   | { ok: true; record: R }
@@ -61,7 +79,8 @@ export type ConsumeResult<R extends StoredRecord> =
 export interface UseRequest {
   /**
    * Candidate hashes of the presented credential (one per configured secret);
-   * the record matches when its `hash` equals one of them (constant time).
+   * the record matches when its `hash` equals one of them, or its
+   * `previousHash` does while `now < previousHashExpiresAt` (constant time).
    * No match → `NOT_FOUND`, exactly like a missing record.
    */
   hashes: readonly string[];
@@ -123,13 +142,17 @@ export interface Store {
    * Atomically merges `patch` into an existing record.
    *
    * @param options.ttlMs - a new TTL; omitted keeps the current one, `null` removes it
-   * @returns the merged record, or null when there is none
+   * @param options.ifHash - compare-and-set: merge only when the record's `hash`
+   *   is exactly this string (e.g. the one the caller read before a rotation);
+   *   otherwise write nothing and return null. A plain string comparison: both
+   *   sides are stored values, never presented input.
+   * @returns the merged record, or null when there is none (or `ifHash` differs)
    */
   update<R extends StoredRecord>(
     ns: string,
     id: string,
     patch: Partial<R>,
-    options?: { ttlMs?: number | null },
+    options?: UpdateOptions,
   ): Promise<R | null>;
 
   /** Deletes a record (and its rate-limit counter). @returns whether it existed */

@@ -3,6 +3,7 @@ import type {
   PutOptions,
   Store,
   StoredRecord,
+  UpdateOptions,
   UseRequest,
   UseResult,
   WindowCount,
@@ -81,7 +82,7 @@ export class InstrumentedStore implements Store {
     ns: string,
     id: string,
     patch: Partial<R>,
-    options?: { ttlMs?: number | null },
+    options?: UpdateOptions,
   ): Promise<R | null> {
     this.enter('update');
     this.updates.push({ ns, id, patch: { ...patch } });

@@ -18,18 +18,21 @@ return 1
  * `Store.update`: merge into an existing record only (HSET alone would
  * create one). Fields are independent hash fields, so concurrent updates of
  * different fields never lose each other; HSET keeps the TTL unless a new one
- * is given.
+ * is given. With an expected hash it is a compare-and-set (an API-key
+ * rotation): the record's `hash` must still be the one the caller read.
  *
  * KEYS[1] record. ARGV[1] TTL: '' keep, 'persist' remove, else ms;
- * ARGV[2] n = fields to delete (patch values that are undefined);
- * ARGV[3 .. 2+n] their names; ARGV[3+n ..] field / JSON value pairs.
- * Returns the merged flat record, or nil when there is none.
+ * ARGV[2] expected hash as JSON text, or '' for none;
+ * ARGV[3] n = fields to delete (patch values that are undefined);
+ * ARGV[4 .. 3+n] their names; ARGV[4+n ..] field / JSON value pairs.
+ * Returns the merged flat record, or nil when there is none (or the hash differs).
  */
 export const UPDATE_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local n = tonumber(ARGV[2])
-if #ARGV > 2 + n then redis.call('HSET', KEYS[1], unpack(ARGV, 3 + n)) end
-if n > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 3, 2 + n)) end
+if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'hash') ~= ARGV[2] then return false end
+local n = tonumber(ARGV[3])
+if #ARGV > 3 + n then redis.call('HSET', KEYS[1], unpack(ARGV, 4 + n)) end
+if n > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 4, 3 + n)) end
 local flat = redis.call('HGETALL', KEYS[1])
 if ARGV[1] == 'persist' then
   redis.call('PERSIST', KEYS[1])

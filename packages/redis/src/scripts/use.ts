@@ -68,10 +68,23 @@ end
 
 local n = tonumber(ARGV[5])
 local stored = field('hash')
-if stored == nil or not matches_any(stored, 6, 5 + n) then return { 'NOT_FOUND' } end
+if stored == nil then return { 'NOT_FOUND' } end
+local matched = matches_any(stored, 6, 5 + n)
+-- A rotated-away credential (previousHash) is the same record until its
+-- grace ends, then EXPIRED; both comparisons always run (constant time).
+local previousExpired = false
+local previous = field('previousHash')
+if previous ~= nil then
+  local old = matches_any(previous, 6, 5 + n)
+  if not matched and old then
+    local graceEnd = field('previousHashExpiresAt')
+    if graceEnd ~= nil and tonumber(ARGV[1]) < tonumber(graceEnd) then matched = true else previousExpired = true end
+  end
+end
+if not matched and not previousExpired then return { 'NOT_FOUND' } end
 if field('revokedAt') ~= nil then return { 'REVOKED' } end
 local expires = field('expiresAt')
-if expires ~= nil and tonumber(ARGV[1]) >= tonumber(expires) then return { 'EXPIRED' } end
+if previousExpired or (expires ~= nil and tonumber(ARGV[1]) >= tonumber(expires)) then return { 'EXPIRED' } end
 
 if #ARGV >= 6 + n then
   local scopes = field('scopes') or '[]'
