@@ -2,7 +2,7 @@
  * RedisStore against the reference MemoryStore on generated data: `use` on
  * records and requests full of quotes, backslashes, commas, brackets, braces
  * and non-ASCII (same verdict, same record — this pins down the Lua script's
- * text-level scope/subject matching and its usedBy/uses rewriting), and
+ * text-level scope matching, its used-by set of raw subjects and its `uses` rewriting), and
  * put/get/update on arbitrary JSON fields (exact round trip).
  */
 import { MemoryStore, type StoredRecord, type UseRequest } from '@tokenkit/core';
@@ -43,20 +43,31 @@ describe('RedisStore matches MemoryStore', () => {
             hash: 'v1$expected',
             expiresAt: null,
             scopes,
-            usedBy,
-            uses: usedBy.length,
-            maxUses: maxUses === null ? null : usedBy.length + maxUses,
-            email,
+            uses: 0,
+            maxUses: null,
+            email: null,
           };
+          await memory.put('d', record, { ttlMs: 60_000 });
+          await harness.store.put('d', record, { ttlMs: 60_000 });
+          // Earlier redeemers go into the used-by set the way redemptions put them there.
+          for (const earlier of usedBy) {
+            const hashes = ['v1$expected'];
+            expect((await harness.store.use('d', record.id, { hashes, now: Date.now(), subject: earlier })).ok).toBe(true);
+            expect((await memory.use('d', record.id, { hashes, now: Date.now(), subject: earlier })).ok).toBe(true);
+          }
+          const bound = { maxUses: maxUses === null ? null : usedBy.length + maxUses, email };
+          await memory.update('d', record.id, bound);
+          await harness.store.update('d', record.id, bound);
           const request: UseRequest = { hashes: ['v1$expected'], now: Date.now(), scopes: requested };
           if (subject !== undefined) request.subject = subject;
           if (presentedEmail !== undefined) request.email = presentedEmail;
-          await memory.put('d', record, { ttlMs: 60_000 });
-          await harness.store.put('d', record, { ttlMs: 60_000 });
           const expected = await memory.use('d', record.id, request);
           const actual = await harness.store.use('d', record.id, request);
           expect(actual).toEqual(expected);
           expect(await harness.store.get('d', record.id)).toEqual(await memory.get('d', record.id));
+          const everyone = async (store: typeof memory | typeof harness.store) =>
+            (await store.usedBy('d', record.id, { limit: 1000 })).ids.sort();
+          expect(await everyone(harness.store)).toEqual(await everyone(memory));
         },
       ),
       { numRuns: 300 },

@@ -24,6 +24,19 @@ interface TestRecord extends StoredRecord {
   payload?: string;
 }
 
+/** Every subject of a record's used-by set, paging with a small limit (de-duplicated: pages may repeat). */
+async function allUsedBy(store: Store, ns: string, id: string, limit = 3): Promise<string[]> {
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const page = await store.usedBy(ns, id, { limit, ...(cursor === undefined ? {} : { cursor }) });
+    for (const subject of page.ids) seen.add(subject);
+    if (page.cursor === null) return [...seen];
+    cursor = page.cursor;
+  }
+  throw new Error('usedBy never finished');
+}
+
 function record(fields: Partial<TestRecord> = {}): TestRecord {
   return { id: uid(), hash: 'v1$expected', expiresAt: null, ...fields };
 }
@@ -183,7 +196,9 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
           reason: 'INSUFFICIENT_SCOPE',
         });
         expect(await store.use('t', r.id, { hashes, now, scopes: ['read'] })).toEqual({ ok: false, reason: 'EXHAUSTED' });
-        await store.update('t', r.id, { maxUses: 5, usedBy: ['alice'], email: 'bob@example.com' });
+        await store.update('t', r.id, { maxUses: 5 });
+        expect((await store.use('t', r.id, { hashes, now, subject: 'alice' })).ok).toBe(true);
+        await store.update('t', r.id, { email: 'bob@example.com' });
         expect(await store.use('t', r.id, { hashes, now, subject: 'alice' })).toEqual({
           ok: false,
           reason: 'ALREADY_REDEEMED',
@@ -196,10 +211,11 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
         const ok = await store.use<TestRecord>('t', r.id, { hashes, now, subject: 'bob', email: 'bob@example.com' });
         expect(ok.ok).toBe(true);
         if (ok.ok) {
-          expect(ok.record.uses).toBe(1);
-          expect(ok.record.usedBy).toEqual(['alice', 'bob']);
+          expect(ok.record.uses).toBe(2);
+          expect(ok.record).not.toHaveProperty('usedBy');
         }
-        expect((await store.get<TestRecord>('t', r.id))?.uses).toBe(1);
+        expect((await store.get<TestRecord>('t', r.id))?.uses).toBe(2);
+        expect((await allUsedBy(store, 't', r.id)).sort()).toEqual(['alice', 'bob']);
       });
 
       it('previousHash matches until previousHashExpiresAt, then EXPIRED; revocation and counters are shared', async () => {
@@ -266,17 +282,61 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
       });
 
       it('200 parallel uses of a maxUses 7 record with distinct subjects: exactly 7 succeed', async () => {
-        const r = record({ maxUses: 7, uses: 0, usedBy: [] });
+        const r = record({ maxUses: 7, uses: 0 });
         await store.put('t', r, { ttlMs: 60_000 });
         const results = await Promise.all(
           Array.from({ length: 200 }, (_, i) => store.use('t', r.id, { hashes, now: Date.now(), subject: `u${i}` })),
         );
         expect(results.filter((x) => x.ok)).toHaveLength(7);
-        expect((await store.get<TestRecord>('t', r.id))?.usedBy).toHaveLength(7);
+        expect((await store.get<TestRecord>('t', r.id))?.uses).toBe(7);
+        expect(await allUsedBy(store, 't', r.id)).toHaveLength(7);
+      });
+
+      it('usedBy pages through a large used-by set; delete, re-put and TTL take the set along', async () => {
+        const r = record({ maxUses: 1000, uses: 0 });
+        await store.put('t', r, { ttlMs: 60_000 });
+        const subjects = Array.from({ length: 300 }, (_, i) => `user-${i}-{x}%`);
+        for (const subject of subjects) expect((await store.use('t', r.id, { hashes, now: Date.now(), subject })).ok).toBe(true);
+        const first = await store.usedBy('t', r.id, { limit: 50 });
+        expect(first.ids.length).toBeGreaterThan(0);
+        expect(first.ids.length).toBeLessThan(300);
+        expect(first.cursor).not.toBeNull();
+        expect((await allUsedBy(store, 't', r.id, 50)).sort()).toEqual([...subjects].sort());
+        expect(await store.usedBy('t', uid())).toEqual({ ids: [], cursor: null });
+        // A record written again at the same id starts with nobody in its set.
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect(await allUsedBy(store, 't', r.id)).toEqual([]);
+        expect((await store.use('t', r.id, { hashes, now: Date.now(), subject: subjects[0] })).ok).toBe(true);
+        expect(await store.delete('t', r.id)).toBe(true);
+        expect(await allUsedBy(store, 't', r.id)).toEqual([]);
+        // The set expires with its record (a TTL change through update included).
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect((await store.use('t', r.id, { hashes, now: Date.now(), subject: 'late' })).ok).toBe(true);
+        await store.update('t', r.id, {}, { ttlMs: 80 });
+        await sleep(200);
+        expect(await allUsedBy(store, 't', r.id)).toEqual([]);
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect((await store.use('t', r.id, { hashes, now: Date.now(), subject: 'late' })).ok).toBe(true);
+      });
+
+      it('the record stays the same size however many subjects used it', async () => {
+        const small = record({ maxUses: 100_000, uses: 0 });
+        const large = record({ maxUses: 100_000, uses: 0 });
+        await store.put('t', small, { ttlMs: 60_000 });
+        await store.put('t', large, { ttlMs: 60_000 });
+        for (let i = 0; i < 10; i++) await store.use('t', small.id, { hashes, now: Date.now(), subject: `s${i}` });
+        await Promise.all(
+          Array.from({ length: 2000 }, (_, i) => store.use('t', large.id, { hashes, now: Date.now(), subject: `subject-${i}` })),
+        );
+        const a = JSON.stringify({ ...(await store.get<TestRecord>('t', small.id)), id: '' });
+        const b = JSON.stringify({ ...(await store.get<TestRecord>('t', large.id)), id: '' });
+        expect(b.length - a.length).toBeLessThanOrEqual(3); // "uses": 10 vs 2000
+        const ok = await store.use<TestRecord>('t', large.id, { hashes, now: Date.now(), subject: 'one-more' });
+        expect(ok.ok && JSON.stringify(ok.record).length).toBeLessThan(a.length + 20);
       });
 
       it('one subject racing itself redeems once', async () => {
-        const r = record({ maxUses: 50, uses: 0, usedBy: [] });
+        const r = record({ maxUses: 50, uses: 0 });
         await store.put('t', r, { ttlMs: 60_000 });
         const results = await Promise.all(
           Array.from({ length: 50 }, () => store.use('t', r.id, { hashes, now: Date.now(), subject: 'same' })),

@@ -27,6 +27,8 @@ export type {
   StoredRecord,
   PutOptions,
   UpdateOptions,
+  UsedByPage,
+  UsedByPageOptions,
   UseRequest,
   UseResult,
   UseFailure,
@@ -48,7 +50,7 @@ export type {
 export { ResetTokens } from './reset-tokens/index.js';
 export type { ResetTokenRecord, ResetTokensOptions, ResetFailureCode, ResetTokenResult } from './reset-tokens/index.js';
 
-export { Invitations } from './invitations/index.js';
+export { Invitations, USED_BY_PREVIEW } from './invitations/index.js';
 export type {
   Invitation,
   InvitationRecord,

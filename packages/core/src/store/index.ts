@@ -6,6 +6,8 @@ export type {
   StoredRecord,
   PutOptions,
   UpdateOptions,
+  UsedByPage,
+  UsedByPageOptions,
   UseRequest,
   UseResult,
   UseFailure,

@@ -42,10 +42,8 @@ export interface StoredRecord {
   revokedAt?: number | null;
   /** Cap on successful uses; `null`/absent = unlimited. */
   maxUses?: number | null;
-  /** Successful uses so far. */
+  /** Successful uses so far (a counter: the subjects themselves are kept beside the record, see {@link Store.usedBy}). */
   uses?: number;
-  /** Subjects that used the record (once-per-subject records). */
-  usedBy?: string[];
   /** Normalised (trimmed, lower-case) e-mail the record is bound to. */
   email?: string | null;
   /** Scopes the record grants. */
@@ -88,7 +86,11 @@ export interface UseRequest {
   now: number;
   /** Every scope here must be in `record.scopes` → else `INSUFFICIENT_SCOPE`. */
   scopes?: readonly string[];
-  /** Once-per-subject: already in `usedBy` → `ALREADY_REDEEMED`; else appended. */
+  /**
+   * Once-per-subject: already in the record's used-by set → `ALREADY_REDEEMED`;
+   * else added to it. The set lives beside the record (not in it), so a
+   * membership test and an insert cost the same at any number of uses.
+   */
   subject?: string;
   /** Must equal `record.email` when the record has one → else `EMAIL_MISMATCH`. */
   email?: string;
@@ -111,6 +113,22 @@ export type UseFailure =
 export type UseResult<R extends StoredRecord> =
   | { ok: true; record: R }
   | { ok: false; reason: UseFailure; retryAfterMs?: number };
+
+/** Options of {@link Store.usedBy}. */
+export interface UsedByPageOptions {
+  /** Cursor from the previous page; omitted = start. */
+  cursor?: string;
+  /** About how many ids per page (a hint, default 100). */
+  limit?: number;
+}
+
+/** A page of {@link Store.usedBy}. */
+export interface UsedByPage {
+  /** Subjects on this page. */
+  ids: string[];
+  /** Pass to the next call; null when the iteration is complete. */
+  cursor: string | null;
+}
 
 /** A fixed-window counter after an increment. */
 export interface WindowCount {
@@ -172,8 +190,15 @@ export interface Store {
    * scopes → `INSUFFICIENT_SCOPE`, rate limit (counts this attempt) →
    * `RATE_LIMITED` with `retryAfterMs`, `maxUses` → `EXHAUSTED`, subject →
    * `ALREADY_REDEEMED`, email → `EMAIL_MISMATCH`; then on success increments
-   * `uses` (and appends `subject` to `usedBy`) when the record has a
-   * `maxUses` or a subject was given. Records with neither are not written.
+   * `uses` (and adds `subject` to the record's used-by set) when the record
+   * has a `maxUses` or a subject was given. Records with neither are not
+   * written. Cost does not depend on how many subjects used the record: the
+   * set is a separate structure (a hash set; in Redis a set key with the
+   * record's hash tag) that is tested and added to, never read whole — and
+   * it is never part of the returned record.
+   *
+   * A record's used-by set shares its lifetime: `put` starts a record with an
+   * empty set, `delete`/`consume` remove it, TTL changes apply to both.
    *
    * The one method that may also answer synchronously (return the result
    * itself instead of a promise): it runs on every API-key verification, and
@@ -187,6 +212,20 @@ export interface Store {
    * `key`, starting a new window of `windowMs` when none is running.
    */
   hit(ns: string, key: string, windowMs: number, cost?: number): Promise<WindowCount>;
+
+  /**
+   * One page of the subjects that used a record (its used-by set, filled by
+   * `use` with a `subject`), for listing redeemers of a large multi-use
+   * invitation without reading them all at once. Pages come in no particular
+   * order; iterate until `cursor` is null. A subject present for the whole
+   * iteration is returned at least once (Redis `SSCAN` semantics: a caller
+   * that needs exactly-once should de-duplicate).
+   *
+   * @param options.cursor - from the previous page; omitted = first page
+   * @param options.limit - about how many ids per page (a hint; default 100)
+   * @returns the page's ids and the next cursor (null when done)
+   */
+  usedBy(ns: string, id: string, options?: UsedByPageOptions): Promise<UsedByPage>;
 
   /** Adds `id` to the set of `subject`; the set lives at least `ttlMs` (null = forever). */
   indexAdd(ns: string, subject: string, id: string, ttlMs: number | null): Promise<void>;

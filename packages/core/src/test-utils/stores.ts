@@ -4,6 +4,8 @@ import type {
   Store,
   StoredRecord,
   UpdateOptions,
+  UsedByPage,
+  UsedByPageOptions,
   UseRequest,
   UseResult,
   WindowCount,
@@ -20,7 +22,8 @@ export type StoreMethod =
   | 'hit'
   | 'indexAdd'
   | 'indexMembers'
-  | 'indexRemove';
+  | 'indexRemove'
+  | 'usedBy';
 
 const METHODS: readonly StoreMethod[] = [
   'put',
@@ -33,6 +36,7 @@ const METHODS: readonly StoreMethod[] = [
   'indexAdd',
   'indexMembers',
   'indexRemove',
+  'usedBy',
 ];
 
 function zeroCounts(): Record<StoreMethod, number> {
@@ -122,6 +126,11 @@ export class InstrumentedStore implements Store {
   async indexRemove(ns: string, subject: string, ids: readonly string[]): Promise<void> {
     this.enter('indexRemove');
     return this.inner.indexRemove(ns, subject, ids);
+  }
+
+  async usedBy(ns: string, id: string, options?: UsedByPageOptions): Promise<UsedByPage> {
+    this.enter('usedBy');
+    return this.inner.usedBy(ns, id, options);
   }
 }
 
