@@ -75,6 +75,42 @@ describe('RedisStore matches MemoryStore', () => {
     await memory.close();
   });
 
+  it('on rotated records: previous hash before, at and after its grace end, revoked or not', async () => {
+    const memory = new MemoryStore({ sweepIntervalMs: 0 });
+    const now = Date.now();
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.option(fc.constantFrom('v1$old', 'v1$new'), { nil: null }),
+        fc.option(fc.integer({ min: -2, max: 2 }), { nil: null }),
+        fc.subarray(['v1$old', 'v1$new', 'v1$other'], { minLength: 1 }),
+        fc.boolean(),
+        fc.option(fc.integer({ min: -1, max: 1 }), { nil: null }),
+        async (previousHash, graceOffset, hashes, revoked, expiryOffset) => {
+          const record: StoredRecord = {
+            id: `r${++n}`,
+            hash: 'v1$new',
+            previousHash,
+            previousHashExpiresAt: graceOffset === null ? null : now + graceOffset,
+            expiresAt: expiryOffset === null ? null : now + expiryOffset,
+            revokedAt: revoked ? now - 5 : null,
+            maxUses: null,
+            rateLimit: null,
+          };
+          await memory.put('r', record, { ttlMs: 60_000 });
+          await harness.store.put('r', record, { ttlMs: 60_000 });
+          const request: UseRequest = { hashes, now };
+          // Twice on Redis: the script, then (for these unmetered records) the cached path.
+          const expected = await memory.use('r', record.id, request);
+          expect(await harness.store.use('r', record.id, request)).toEqual(expected);
+          expect(await harness.store.use('r', record.id, request)).toEqual(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    await memory.close();
+  });
+
   it('put/get/update keep arbitrary JSON fields exactly (empty arrays, long numbers, nesting, odd names)', async () => {
     const memory = new MemoryStore({ sweepIntervalMs: 0 });
     const fields = fc.dictionary(

@@ -147,7 +147,8 @@ export interface WindowCount {
  */
 export interface Store {
   /**
-   * Writes a record.
+   * Writes a record (replacing any record with this id, together with its
+   * used-by set: a written record starts with nobody in it).
    *
    * @returns false only when `ifAbsent` is set and the id is taken
    */
@@ -173,12 +174,12 @@ export interface Store {
     options?: UpdateOptions,
   ): Promise<R | null>;
 
-  /** Deletes a record (and its rate-limit counter). @returns whether it existed */
+  /** Deletes a record (and its rate-limit counter and used-by set). @returns whether it existed */
   delete(ns: string, id: string): Promise<boolean>;
 
   /**
    * Single use: when a record matches one of `hashes` and `now < expiresAt`,
-   * deletes it and returns it — atomically, so of many concurrent callers
+   * deletes it (with its counter and used-by set) and returns it — atomically, so of many concurrent callers
    * exactly one wins. A hash mismatch leaves the record untouched
    * (`NOT_FOUND`); an expired record is deleted (`EXPIRED`).
    */
