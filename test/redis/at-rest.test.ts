@@ -64,10 +64,11 @@ describe('RedisStore at rest', () => {
     const layout = {
       record: new RegExp(`^${p}(key|rst|inv):\\{([0-9A-Za-z]{10})\\}$`),
       rateLimit: new RegExp(`^${p}key:\\{[0-9A-Za-z]{10}\\}:rl$`),
+      used: new RegExp(`^${p}inv:\\{[0-9A-Za-z]{10}\\}:used$`),
       index: new RegExp(`^${p}ix:(key|rst|inv):\\{([^{}]+)\\}$`),
       window: new RegExp(`^${p}w:throttle%3Aip:\\{[^{}]+\\}$`),
     };
-    const kinds = { record: 0, rateLimit: 0, index: 0, window: 0 };
+    const kinds = { record: 0, rateLimit: 0, used: 0, index: 0, window: 0 };
     const persistent: string[] = [];
     for (const { key, type, pttl } of entries) {
       const record = layout.record.exec(key);
@@ -91,6 +92,10 @@ describe('RedisStore at rest', () => {
         }
       } else if (layout.rateLimit.test(key)) {
         kinds.rateLimit++;
+      } else if (layout.used.test(key)) {
+        // Who redeemed an invitation: a set beside its record, expiring with it.
+        kinds.used++;
+        expect(type).toBe('set');
       } else if (layout.window.test(key)) {
         kinds.window++;
       } else {
@@ -98,7 +103,7 @@ describe('RedisStore at rest', () => {
       }
       expect(pttl, key).toBeGreaterThan(0);
     }
-    expect(kinds).toEqual({ record: 300, rateLimit: 34, index: 7 + 9 + 3 + 1, window: 100 });
+    expect(kinds).toEqual({ record: 300, rateLimit: 34, used: 100, index: 7 + 9 + 3 + 1, window: 100 });
     expect(persistent).toHaveLength(50 + 7);
   });
 });

@@ -27,7 +27,12 @@ describe('RedisStore on a Cluster: key distribution', () => {
         client.nodes('master').map(async (node) => (await node.dbsize()) as number),
       );
       expect(perMaster.filter((n) => n > 0)).toHaveLength(3);
-      expect(await scanKeys(client, harness.prefix)).toHaveLength(60);
+      // Each record and its used-by set (the redemption's subject), in the same slot.
+      const keys = await scanKeys(client, harness.prefix);
+      expect(keys).toHaveLength(120);
+      const record = harness.store.keys.record('t', 'rec7');
+      expect(keys).toContain(harness.store.keys.used(record));
+      expect(await client.cluster('KEYSLOT', harness.store.keys.used(record))).toBe(await client.cluster('KEYSLOT', record));
     } finally {
       await harness.close();
     }

@@ -54,6 +54,21 @@ describe('RedisStore unmetered fast path', () => {
     expect((await here.verify(rotated!.key)).valid).toBe(true);
   });
 
+  it('a rotation without grace by another server ends the cached old credential at once; the new one is served', async () => {
+    const here = new ApiKeys({ store: harness.store, secret: SECRET });
+    const there = new ApiKeys({ store: other, secret: SECRET });
+    const { key, apiKey } = await warmed(here, { ownerId: 'u2b' });
+    const rotated = await there.rotate(apiKey.id);
+    expect(await here.verify(key)).toEqual({ valid: false, code: 'EXPIRED' });
+    expect((await here.verify(rotated!.key)).valid).toBe(true);
+    // Cached now with the new hash; a second rotation elsewhere must replace it again.
+    const again = await there.rotate(apiKey.id);
+    expect(await here.verify(rotated!.key)).toEqual({ valid: false, code: 'EXPIRED' });
+    expect((await here.verify(again!.key)).valid).toBe(true);
+    await there.revoke(apiKey.id);
+    expect(await here.verify(again!.key)).toEqual({ valid: false, code: 'REVOKED' });
+  });
+
   it('rejects a forged secret for a known id as NOT_FOUND (constant-time compare in Node)', async () => {
     const here = new ApiKeys({ store: harness.store, secret: SECRET });
     const stranger = new ApiKeys({ store: harness.store, secret: 'another-secret-0123456789abcdefghijklmno' });
@@ -89,16 +104,17 @@ describe('RedisStore unmetered fast path', () => {
     expect(await harness.store.use('key', 'overwrite1', request('v1$new'))).toMatchObject({ ok: true, record: { hash: 'v1$new' } });
   });
 
-  it('a counted redemption by another server replaces the cached copy (usedBy and uses come back current)', async () => {
+  it('a counted redemption by another server replaces the cached copy (uses comes back current)', async () => {
     const now = Date.now();
-    const record = { id: 'redeem1', hash: 'v1$h', expiresAt: null, revokedAt: null, maxUses: null, rateLimit: null, uses: 0, usedBy: [] };
+    const record = { id: 'redeem1', hash: 'v1$h', expiresAt: null, revokedAt: null, maxUses: null, rateLimit: null, uses: 0 };
     await harness.store.put('inv', record, { ttlMs: null });
     expect(await harness.store.use('inv', 'redeem1', { hashes: ['v1$h'], now })).toMatchObject({ ok: true, record: { uses: 0 } });
     expect(await other.use('inv', 'redeem1', { hashes: ['v1$h'], now, subject: 'user-a' })).toMatchObject({ ok: true });
     expect(await harness.store.use('inv', 'redeem1', { hashes: ['v1$h'], now })).toMatchObject({
       ok: true,
-      record: { uses: 1, usedBy: ['user-a'] },
+      record: { uses: 1 },
     });
+    expect((await harness.store.usedBy('inv', 'redeem1')).ids).toEqual(['user-a']);
   });
 
   it('the version field never leaks into records, and a record property of that name is not stored', async () => {

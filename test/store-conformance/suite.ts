@@ -5,7 +5,7 @@
  * races. Import `runStoreConformance` and hand it a harness factory.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeys, Invitations, ResetTokens, type Store, type StoredRecord, tokenUrlsafe } from '@tokenkit/core';
+import { ApiKeys, Invitations, ResetTokens, type Store, type StoredRecord, isTokenkitError, tokenUrlsafe } from '@tokenkit/core';
 
 /** What a store under test provides. */
 export interface StoreHarness {
@@ -22,6 +22,19 @@ const uid = () => tokenUrlsafe(9).replace(/[-_]/g, 'x');
 
 interface TestRecord extends StoredRecord {
   payload?: string;
+}
+
+/** Every subject of a record's used-by set, paging with a small limit (de-duplicated: pages may repeat). */
+async function allUsedBy(store: Store, ns: string, id: string, limit = 3): Promise<string[]> {
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const page = await store.usedBy(ns, id, { limit, ...(cursor === undefined ? {} : { cursor }) });
+    for (const subject of page.ids) seen.add(subject);
+    if (page.cursor === null) return [...seen];
+    cursor = page.cursor;
+  }
+  throw new Error('usedBy never finished');
 }
 
 function record(fields: Partial<TestRecord> = {}): TestRecord {
@@ -107,6 +120,19 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
         for (let i = 0; i < 20; i++) expect(final[`f${i}`]).toBe(i);
       });
 
+      it('update with ifHash is a compare-and-set on the hash: of 20 racing writers exactly one wins', async () => {
+        const r = record({ payload: 'a' });
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect(await store.update<TestRecord>('t', r.id, { payload: 'x' }, { ifHash: 'v1$other' })).toBeNull();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.update<TestRecord>('t', r.id, { hash: `v1$n${i}` }, { ifHash: 'v1$expected' })),
+        );
+        const winners = results.filter((x) => x !== null);
+        expect(winners).toHaveLength(1);
+        expect((await store.get<TestRecord>('t', r.id))?.hash).toBe(winners[0]?.hash);
+        expect(await store.update<TestRecord>('t', uid(), { payload: 'x' }, { ifHash: 'v1$expected' })).toBeNull();
+      });
+
       it('delete reports whether a record existed', async () => {
         const r = record();
         await store.put('t', r, { ttlMs: 60_000 });
@@ -170,7 +196,9 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
           reason: 'INSUFFICIENT_SCOPE',
         });
         expect(await store.use('t', r.id, { hashes, now, scopes: ['read'] })).toEqual({ ok: false, reason: 'EXHAUSTED' });
-        await store.update('t', r.id, { maxUses: 5, usedBy: ['alice'], email: 'bob@example.com' });
+        await store.update('t', r.id, { maxUses: 5 });
+        expect((await store.use('t', r.id, { hashes, now, subject: 'alice' })).ok).toBe(true);
+        await store.update('t', r.id, { email: 'bob@example.com' });
         expect(await store.use('t', r.id, { hashes, now, subject: 'alice' })).toEqual({
           ok: false,
           reason: 'ALREADY_REDEEMED',
@@ -183,10 +211,34 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
         const ok = await store.use<TestRecord>('t', r.id, { hashes, now, subject: 'bob', email: 'bob@example.com' });
         expect(ok.ok).toBe(true);
         if (ok.ok) {
-          expect(ok.record.uses).toBe(1);
-          expect(ok.record.usedBy).toEqual(['alice', 'bob']);
+          expect(ok.record.uses).toBe(2);
+          expect(ok.record).not.toHaveProperty('usedBy');
         }
-        expect((await store.get<TestRecord>('t', r.id))?.uses).toBe(1);
+        expect((await store.get<TestRecord>('t', r.id))?.uses).toBe(2);
+        expect((await allUsedBy(store, 't', r.id)).sort()).toEqual(['alice', 'bob']);
+      });
+
+      it('previousHash matches until previousHashExpiresAt, then EXPIRED; revocation and counters are shared', async () => {
+        const now = Date.now();
+        const r = record({
+          hash: 'v1$new',
+          previousHash: 'v1$old',
+          previousHashExpiresAt: now + 1000,
+          maxUses: 3,
+          uses: 0,
+          rateLimit: { limit: 2, windowMs: 60_000 },
+        });
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect((await store.use('t', r.id, { hashes: ['v1$old'], now })).ok).toBe(true);
+        expect((await store.use('t', r.id, { hashes: ['v1$new'], now })).ok).toBe(true);
+        // One rate-limit window for both credentials.
+        expect(await store.use('t', r.id, { hashes: ['v1$old'], now })).toMatchObject({ ok: false, reason: 'RATE_LIMITED' });
+        expect(await store.use('t', r.id, { hashes: ['v1$old'], now: now + 1000 })).toEqual({ ok: false, reason: 'EXPIRED' });
+        expect(await store.use('t', r.id, { hashes: ['v1$other'], now })).toEqual({ ok: false, reason: 'NOT_FOUND' });
+        expect((await store.get<TestRecord>('t', r.id))?.uses).toBe(2);
+        await store.update('t', r.id, { revokedAt: now });
+        expect(await store.use('t', r.id, { hashes: ['v1$old'], now })).toEqual({ ok: false, reason: 'REVOKED' });
+        expect(await store.use('t', r.id, { hashes: ['v1$new'], now })).toEqual({ ok: false, reason: 'REVOKED' });
       });
 
       it('a rejected use spends nothing', async () => {
@@ -252,17 +304,61 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
       });
 
       it('200 parallel uses of a maxUses 7 record with distinct subjects: exactly 7 succeed', async () => {
-        const r = record({ maxUses: 7, uses: 0, usedBy: [] });
+        const r = record({ maxUses: 7, uses: 0 });
         await store.put('t', r, { ttlMs: 60_000 });
         const results = await Promise.all(
           Array.from({ length: 200 }, (_, i) => store.use('t', r.id, { hashes, now: Date.now(), subject: `u${i}` })),
         );
         expect(results.filter((x) => x.ok)).toHaveLength(7);
-        expect((await store.get<TestRecord>('t', r.id))?.usedBy).toHaveLength(7);
+        expect((await store.get<TestRecord>('t', r.id))?.uses).toBe(7);
+        expect(await allUsedBy(store, 't', r.id)).toHaveLength(7);
+      });
+
+      it('usedBy pages through a large used-by set; delete, re-put and TTL take the set along', async () => {
+        const r = record({ maxUses: 1000, uses: 0 });
+        await store.put('t', r, { ttlMs: 60_000 });
+        const subjects = Array.from({ length: 300 }, (_, i) => `user-${i}-{x}%`);
+        for (const subject of subjects) expect((await store.use('t', r.id, { hashes, now: Date.now(), subject })).ok).toBe(true);
+        const first = await store.usedBy('t', r.id, { limit: 50 });
+        expect(first.ids.length).toBeGreaterThan(0);
+        expect(first.ids.length).toBeLessThan(300);
+        expect(first.cursor).not.toBeNull();
+        expect((await allUsedBy(store, 't', r.id, 50)).sort()).toEqual([...subjects].sort());
+        expect(await store.usedBy('t', uid())).toEqual({ ids: [], cursor: null });
+        // A record written again at the same id starts with nobody in its set.
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect(await allUsedBy(store, 't', r.id)).toEqual([]);
+        expect((await store.use('t', r.id, { hashes, now: Date.now(), subject: subjects[0] })).ok).toBe(true);
+        expect(await store.delete('t', r.id)).toBe(true);
+        expect(await allUsedBy(store, 't', r.id)).toEqual([]);
+        // The set expires with its record (a TTL change through update included).
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect((await store.use('t', r.id, { hashes, now: Date.now(), subject: 'late' })).ok).toBe(true);
+        await store.update('t', r.id, {}, { ttlMs: 80 });
+        await sleep(200);
+        expect(await allUsedBy(store, 't', r.id)).toEqual([]);
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect((await store.use('t', r.id, { hashes, now: Date.now(), subject: 'late' })).ok).toBe(true);
+      });
+
+      it('the record stays the same size however many subjects used it', async () => {
+        const small = record({ maxUses: 100_000, uses: 0 });
+        const large = record({ maxUses: 100_000, uses: 0 });
+        await store.put('t', small, { ttlMs: 60_000 });
+        await store.put('t', large, { ttlMs: 60_000 });
+        for (let i = 0; i < 10; i++) await store.use('t', small.id, { hashes, now: Date.now(), subject: `s${i}` });
+        await Promise.all(
+          Array.from({ length: 2000 }, (_, i) => store.use('t', large.id, { hashes, now: Date.now(), subject: `subject-${i}` })),
+        );
+        const a = JSON.stringify({ ...(await store.get<TestRecord>('t', small.id)), id: '' });
+        const b = JSON.stringify({ ...(await store.get<TestRecord>('t', large.id)), id: '' });
+        expect(b.length - a.length).toBeLessThanOrEqual(3); // "uses": 10 vs 2000
+        const ok = await store.use<TestRecord>('t', large.id, { hashes, now: Date.now(), subject: 'one-more' });
+        expect(ok.ok && JSON.stringify(ok.record).length).toBeLessThan(a.length + 20);
       });
 
       it('one subject racing itself redeems once', async () => {
-        const r = record({ maxUses: 50, uses: 0, usedBy: [] });
+        const r = record({ maxUses: 50, uses: 0 });
         await store.put('t', r, { ttlMs: 60_000 });
         const results = await Promise.all(
           Array.from({ length: 50 }, () => store.use('t', r.id, { hashes, now: Date.now(), subject: 'same' })),
@@ -350,6 +446,56 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
         expect((await apiKeys.get(apiKey.id))?.remaining).toBe(0);
       });
 
+      it('a rotated key with remaining 3: exactly 3 successful verifications across old and new key', async () => {
+        const apiKeys = new ApiKeys({ store, secret: SECRET });
+        const { key, apiKey } = await apiKeys.create({ ownerId: uid(), remaining: 3 });
+        expect((await apiKeys.verify(key)).valid).toBe(true);
+        const rotated = await apiKeys.rotate(apiKey.id, { gracePeriod: '1h' });
+        expect(rotated?.apiKey).toMatchObject({ id: apiKey.id, start: apiKey.start, remaining: 2 });
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => apiKeys.verify(i % 2 === 0 ? key : (rotated?.key as string))),
+        );
+        expect(results.filter((r) => r.valid)).toHaveLength(2);
+        expect(await apiKeys.verify(key)).toEqual({ valid: false, code: 'USAGE_EXCEEDED' });
+        expect(await apiKeys.verify(rotated?.key)).toEqual({ valid: false, code: 'USAGE_EXCEEDED' });
+      });
+
+      it('a rotation keeps the rate-limit window: old and new key share it', async () => {
+        const apiKeys = new ApiKeys({ store, secret: SECRET });
+        const { key, apiKey } = await apiKeys.create({ ownerId: uid(), rateLimit: { limit: 3, window: '1h' } });
+        expect((await apiKeys.verify(key)).valid).toBe(true);
+        expect((await apiKeys.verify(key)).valid).toBe(true);
+        const rotated = await apiKeys.rotate(apiKey.id, { gracePeriod: '1h' });
+        expect((await apiKeys.verify(rotated?.key)).valid).toBe(true);
+        expect(await apiKeys.verify(rotated?.key)).toMatchObject({ valid: false, code: 'RATE_LIMITED' });
+        expect(await apiKeys.verify(key)).toMatchObject({ valid: false, code: 'RATE_LIMITED' });
+      });
+
+      it('20 parallel rotations of one key: exactly one succeeds, the rest are CONFLICT', async () => {
+        const apiKeys = new ApiKeys({ store, secret: SECRET });
+        const { key, apiKey } = await apiKeys.create({ ownerId: uid() });
+        const settled = await Promise.allSettled(Array.from({ length: 20 }, () => apiKeys.rotate(apiKey.id, { gracePeriod: '1h' })));
+        const won = settled.filter((r) => r.status === 'fulfilled' && r.value !== null);
+        expect(won).toHaveLength(1);
+        const lost = settled.filter((r) => r.status === 'rejected');
+        expect(lost).toHaveLength(19);
+        for (const r of lost) expect(isTokenkitError(r.reason) && r.reason.code === 'CONFLICT').toBe(true);
+        const winner = (won[0] as PromiseFulfilledResult<{ key: string }>).value.key;
+        expect((await apiKeys.verify(winner)).valid).toBe(true);
+        expect((await apiKeys.verify(key)).valid).toBe(true);
+        expect(await apiKeys.list({ ownerId: apiKey.ownerId })).toHaveLength(1);
+      });
+
+      it('a revoke racing a rotate leaves no valid credential', async () => {
+        const apiKeys = new ApiKeys({ store, secret: SECRET });
+        for (let i = 0; i < 10; i++) {
+          const { key, apiKey } = await apiKeys.create({ ownerId: uid() });
+          const [rotated] = await Promise.all([apiKeys.rotate(apiKey.id, { gracePeriod: '1h' }), apiKeys.revoke(apiKey.id)]);
+          expect(await apiKeys.verify(key)).toEqual({ valid: false, code: 'REVOKED' });
+          if (rotated) expect(await apiKeys.verify(rotated.key)).toEqual({ valid: false, code: 'REVOKED' });
+        }
+      });
+
       it('expiry with an injected clock: valid 1 ms before expiresAt, EXPIRED at it', async () => {
         let now = Date.now();
         const clock = () => now;
@@ -370,6 +516,17 @@ export function runStoreConformance(name: string, makeHarness: () => Promise<Sto
         expect(await apiKeys.verify(key)).toEqual({ valid: false, code: 'EXPIRED' });
         expect(invitation.expiresAt).toBe(expiresAt);
         expect(apiKey.expiresAt).toBe(expiresAt);
+      });
+
+      it("20 parallel reset issues for one user under 'revoke-previous': exactly one token valid afterwards", async () => {
+        const resets = new ResetTokens({ store, secret: SECRET });
+        const user = uid();
+        const before = await resets.issue(user);
+        const issued = await Promise.all(Array.from({ length: 20 }, () => resets.issue(user)));
+        const checks = await Promise.all([before, ...issued].map(({ token }) => resets.check(token)));
+        expect(checks.filter((r) => r.valid)).toHaveLength(1);
+        const consumed = await Promise.all([before, ...issued].map(({ token }) => resets.consume(token)));
+        expect(consumed.filter((r) => r.valid)).toHaveLength(1);
       });
 
       it('revokeAll deletes every outstanding reset token of a user', async () => {

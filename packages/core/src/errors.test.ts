@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  ConflictError,
   InvalidArgumentError,
   StoreUnavailableError,
   TokenkitError,
@@ -19,6 +20,8 @@ describe('errors', () => {
     expect(new ConfigError('bad')).toMatchObject({ name: 'ConfigError', code: 'CONFIG_INVALID', retryable: false });
     expect(new InvalidArgumentError('bad')).toMatchObject({ name: 'InvalidArgumentError', code: 'INVALID_ARGUMENT', retryable: false });
     expect('cause' in new ConfigError('no cause')).toBe(false);
+    expect(new ConflictError('raced')).toMatchObject({ name: 'ConflictError', code: 'CONFLICT', retryable: false });
+    expect(isTokenkitError(new ConflictError('raced'))).toBe(true);
   });
 
   it('are recognised by code, also when they come from another copy of the package (ESM + CJS)', () => {

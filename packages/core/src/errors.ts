@@ -3,7 +3,7 @@
  * `code`/`name` rather than only `instanceof`: an app can load both the ESM and
  * the CJS build, and then two copies of each class exist.
  */
-export type TokenkitErrorCode = 'STORE_UNAVAILABLE' | 'CONFIG_INVALID' | 'INVALID_ARGUMENT';
+export type TokenkitErrorCode = 'STORE_UNAVAILABLE' | 'CONFIG_INVALID' | 'INVALID_ARGUMENT' | 'CONFLICT';
 
 /**
  * Base class of every tokenkit error.
@@ -81,6 +81,21 @@ export class InvalidArgumentError extends TokenkitError {
 }
 
 /**
+ * A change lost a race with a concurrent change of the same record — e.g. two
+ * `ApiKeys.rotate(id)` calls at once: exactly one rotates, the other throws
+ * this and issues nothing. Read the record again and decide whether to retry.
+ */
+export class ConflictError extends TokenkitError {
+  override readonly code = 'CONFLICT' as const;
+
+  /** @param message - what changed concurrently */
+  constructor(message: string) {
+    super('CONFLICT', message);
+    this.name = 'ConflictError';
+  }
+}
+
+/**
  * Duck-typed check that works across ESM/CJS copies of the package.
  *
  * @param err - anything caught
@@ -91,7 +106,7 @@ export function isTokenkitError(err: unknown): err is TokenkitError {
     typeof err === 'object' &&
     err !== null &&
     typeof (err as { code?: unknown }).code === 'string' &&
-    ['STORE_UNAVAILABLE', 'CONFIG_INVALID', 'INVALID_ARGUMENT'].includes((err as { code: string }).code) &&
+    ['STORE_UNAVAILABLE', 'CONFIG_INVALID', 'INVALID_ARGUMENT', 'CONFLICT'].includes((err as { code: string }).code) &&
     err instanceof Error
   );
 }

@@ -26,6 +26,9 @@ export type {
   Store,
   StoredRecord,
   PutOptions,
+  UpdateOptions,
+  UsedByPage,
+  UsedByPageOptions,
   UseRequest,
   UseResult,
   UseFailure,
@@ -47,7 +50,7 @@ export type {
 export { ResetTokens } from './reset-tokens/index.js';
 export type { ResetTokenRecord, ResetTokensOptions, ResetFailureCode, ResetTokenResult } from './reset-tokens/index.js';
 
-export { Invitations } from './invitations/index.js';
+export { Invitations, USED_BY_PREVIEW } from './invitations/index.js';
 export type {
   Invitation,
   InvitationRecord,
@@ -67,6 +70,7 @@ export {
   StoreUnavailableError,
   ConfigError,
   InvalidArgumentError,
+  ConflictError,
   isTokenkitError,
   isStoreUnavailableError,
 } from './errors.js';

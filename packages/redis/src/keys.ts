@@ -7,6 +7,7 @@
  * ```
  * <prefix><ns>:{<id>}            record (a hash)
  * <prefix><ns>:{<id>}:rl         per-record rate-limit window counter
+ * <prefix><ns>:{<id>}:used       per-record used-by set (subjects of `use`)
  * <prefix>w:<ns>:{<key>}         window counter of hit()
  * <prefix>ix:<ns>:{<subject>}    index set of ids per subject
  * ```
@@ -85,6 +86,14 @@ export class KeyLayout {
    */
   rateLimit(recordKey: string): string {
     return `${recordKey}:rl`;
+  }
+
+  /**
+   * @param recordKey - a key from {@link record}
+   * @returns the record's used-by set key (same slot): who redeemed it, tested with SISMEMBER
+   */
+  used(recordKey: string): string {
+    return `${recordKey}:used`;
   }
 
   /**

@@ -5,6 +5,9 @@ import {
   type PutOptions,
   type Store,
   type StoredRecord,
+  type UpdateOptions,
+  type UsedByPage,
+  type UsedByPageOptions,
   type UseFailure,
   type UseRequest,
   type UseResult,
@@ -162,7 +165,7 @@ export class RedisStore implements Store {
     const { pairs } = encodeFields(record);
     pairs.push(VERSION_FIELD, this.nextVersion());
     const written = await this.guard('put', () =>
-      this.confirmed('put', isOne, key, options.ifAbsent ? '1' : '0', ttlArg(options.ttlMs), ...pairs),
+      this.confirmed('put', isOne, key, this.keys.used(key), options.ifAbsent ? '1' : '0', ttlArg(options.ttlMs), ...pairs),
     );
     return Number(written) === 1;
   }
@@ -176,15 +179,27 @@ export class RedisStore implements Store {
     ns: string,
     id: string,
     patch: Partial<R>,
-    options: { ttlMs?: number | null } = {},
+    options: UpdateOptions = {},
   ): Promise<R | null> {
     const key = this.keys.record(ns, id);
     this.verified.forget(key);
     const { pairs, dropped } = encodeFields(patch, 'id');
+    // A fresh version: every cached copy of this record (here and in other processes) stops being current.
     pairs.push(VERSION_FIELD, this.nextVersion());
     const ttl = options.ttlMs === undefined ? '' : options.ttlMs === null ? 'persist' : ttlArg(options.ttlMs);
+    const ifHash = options.ifHash === undefined ? '' : quote(options.ifHash);
     return this.guard('update', async () => {
-      const flat = await this.confirmed('update', Array.isArray, key, ttl, String(dropped.length), ...dropped, ...pairs);
+      const flat = await this.confirmed(
+        'update',
+        Array.isArray,
+        key,
+        this.keys.used(key),
+        ttl,
+        ifHash,
+        String(dropped.length),
+        ...dropped,
+        ...pairs,
+      );
       if (!Array.isArray(flat)) return null;
       const record = decodeFlat<R>(flat);
       // The reply is the record as this write left it: cache it (this is how
@@ -197,7 +212,9 @@ export class RedisStore implements Store {
   async delete(ns: string, id: string): Promise<boolean> {
     const key = this.keys.record(ns, id);
     this.verified.forget(key);
-    const removed = await this.guard('delete', () => this.confirmed('delete', isOne, key, this.keys.rateLimit(key)));
+    const removed = await this.guard('delete', () =>
+      this.confirmed('delete', isOne, key, this.keys.rateLimit(key), this.keys.used(key)),
+    );
     return Number(removed) === 1;
   }
 
@@ -211,7 +228,9 @@ export class RedisStore implements Store {
     const candidates = hashes.map(quote);
     this.verified.forget(key);
     return this.guard('consume', async () => {
-      const reply = asArray(await this.confirmed('consume', isOk, key, this.keys.rateLimit(key), String(now), ...candidates));
+      const reply = asArray(
+        await this.confirmed('consume', isOk, key, this.keys.rateLimit(key), this.keys.used(key), String(now), ...candidates),
+      );
       if (reply[0] === 'OK') return { ok: true, record: decodeFlat<R>(asArray(reply[1])) };
       if (reply[0] === 'EXPIRED') return { ok: false, reason: 'EXPIRED' };
       return { ok: false, reason: 'NOT_FOUND' };
@@ -252,9 +271,11 @@ export class RedisStore implements Store {
     const args = [
       key,
       this.keys.rateLimit(key),
+      this.keys.used(key),
       String(request.now),
       request.retainMs === undefined ? '' : ttlArg(request.retainMs),
-      request.subject === undefined ? '' : JSON.stringify(request.subject),
+      // '=' marks "a subject follows", so even an empty subject is one.
+      request.subject === undefined ? '' : `=${String(request.subject)}`,
       request.email === undefined ? '' : JSON.stringify(request.email),
       String(request.hashes.length),
     ];
@@ -295,6 +316,18 @@ export class RedisStore implements Store {
     return this.guard('hit', async () => {
       const reply = asArray(await this.scripts.hit(counter, window, String(cost)));
       return { count: Number(reply[0]), resetMs: Number(reply[1]) };
+    });
+  }
+
+  async usedBy(ns: string, id: string, options: UsedByPageOptions = {}): Promise<UsedByPage> {
+    const limit = options.limit ?? 100;
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`RedisStore.usedBy: limit must be a positive integer, got ${limit}`);
+    const cursor = options.cursor ?? '0';
+    if (!/^[0-9]+$/.test(cursor)) throw new RangeError(`RedisStore.usedBy: invalid cursor ${JSON.stringify(cursor)}`);
+    const key = this.keys.used(this.keys.record(ns, id));
+    return this.guard('usedBy', async () => {
+      const [next, ids] = await this.client.sscan(key, cursor, 'COUNT', limit);
+      return { ids, cursor: next === '0' ? null : next };
     });
   }
 

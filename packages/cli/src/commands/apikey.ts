@@ -107,8 +107,8 @@ export function registerApiKey(program: Command, ctx: CommandContext): void {
       .command('rotate')
       .summary('replace a key, with an optional grace period for the old one')
       .description(
-        'Issue a replacement key with the same owner, scopes, limits and expiry.\n' +
-          'The old key stops working after the grace period (default: at once).',
+        'Give the key a new secret: same id, owner, scopes, limits, remaining uses and expiry.\n' +
+          'The old key stops working after the grace period (default: at once); until then both share one quota.',
       )
       .argument('<id>', 'id of the key to replace')
       .option('--grace <duration>', 'how long the old key keeps working, e.g. 1h', (v) => parseDurationFlag(v, '--grace', true)),
@@ -116,11 +116,12 @@ export function registerApiKey(program: Command, ctx: CommandContext): void {
   ).action(async (id: string, values: StoreOptionValues & { grace?: number }) => {
     const result = await withApiKeys(ctx, values, true, async (apiKeys) => {
       const rotated = await apiKeys.rotate(id, { gracePeriod: values.grace ?? 0 });
-      return rotated ? { ...rotated, previous: await apiKeys.get(id) } : null;
+      // The key keeps its id: `previous` describes the old credential, which ends at previousExpiresAt.
+      return rotated ? { key: rotated.key, apiKey: rotated.apiKey, previous: { id, expiresAt: rotated.previousExpiresAt } } : null;
     });
     if (!result) throw new CliError(`no active API key with id ${JSON.stringify(id)} (unknown, revoked or expired)`);
     output(ctx, values.json, result, () => {
-      const until = result.previous ? formatTime(result.previous.expiresAt) : 'now';
+      const until = formatTime(result.previous.expiresAt);
       return `${result.key}\n\n${SHOWN_ONCE}${apiKeyDetails(result.apiKey, Date.now())}\nThe previous key (id ${id}) stops working at ${until}.\n`;
     });
   });

@@ -288,23 +288,25 @@ describe('ApiKeys', () => {
       expect(rotated).not.toBeNull();
       const { key: newKey, apiKey: fresh } = rotated!;
       expect(newKey).not.toBe(oldKey);
-      expect(fresh.id).not.toBe(old.id);
+      // Same key, new secret: the id (and so `start`) stays, as does everything else.
+      expect(newKey.slice(0, 13)).toBe(oldKey.slice(0, 13));
       expect(fresh).toMatchObject({
+        id: old.id,
+        start: old.start,
         ownerId: 'o',
         name: 'deploy',
         scopes: ['read'],
         meta: { env: 'prod' },
         rateLimit: { limit: 100, windowMs: HOUR },
-        // Absolute expiry and the uses left are carried over, not restarted.
         expiresAt: old.expiresAt,
         remaining: 8,
-        createdAt: clock.time,
+        createdAt: old.createdAt,
         revokedAt: null,
-        lastUsedAt: null,
       });
+      expect(rotated!.previousExpiresAt).toBe(clock.time);
       expect(await apiKeys.verify(oldKey)).toEqual({ valid: false, code: 'EXPIRED' });
       expect(await apiKeys.verify(newKey, { scopes: ['read'] })).toMatchObject({ valid: true, apiKey: { remaining: 7 } });
-      expect((await apiKeys.get(old.id))?.expiresAt).toBe(clock.time);
+      expect(await apiKeys.list({ ownerId: 'o' })).toHaveLength(1);
     });
 
     it("with grace: the old key works until now + grace, then EXPIRED; a key's own earlier expiry wins", async () => {
@@ -312,7 +314,8 @@ describe('ApiKeys', () => {
       const { key: oldKey, apiKey: old } = await apiKeys.create({ ownerId: 'o' });
       const start = clock.time;
       const rotated = await apiKeys.rotate(old.id, { gracePeriod: '1h' });
-      expect((await apiKeys.get(old.id))?.expiresAt).toBe(start + HOUR);
+      expect(rotated!.previousExpiresAt).toBe(start + HOUR);
+      expect((await apiKeys.get(old.id))?.expiresAt).toBeNull();
       clock.time = start + HOUR - 1;
       expect((await apiKeys.verify(oldKey)).valid).toBe(true);
       expect((await apiKeys.verify(rotated!.key)).valid).toBe(true);
@@ -321,7 +324,7 @@ describe('ApiKeys', () => {
       expect((await apiKeys.verify(rotated!.key)).valid).toBe(true);
 
       const { apiKey: short } = await apiKeys.create({ ownerId: 'o', expiresIn: '10m' });
-      await apiKeys.rotate(short.id, { gracePeriod: '1d' });
+      expect((await apiKeys.rotate(short.id, { gracePeriod: '1d' }))?.previousExpiresAt).toBe(short.expiresAt);
       expect((await apiKeys.get(short.id))?.expiresAt).toBe(short.expiresAt);
       await expect(apiKeys.rotate(short.id, { gracePeriod: 'a while' as '1h' })).rejects.toThrow(InvalidArgumentError);
     });

@@ -1,5 +1,5 @@
 import { type Duration, parseDuration } from '../duration.js';
-import { InvalidArgumentError } from '../errors.js';
+import { ConflictError, InvalidArgumentError } from '../errors.js';
 import { registerEventSink } from '../events.js';
 import { CredentialPipeline, type ManagerOptions, toStoreUnavailable } from '../pipeline/credential-pipeline.js';
 import {
@@ -273,39 +273,53 @@ export class ApiKeys {
   }
 
   /**
-   * Issues a replacement with the same owner, name, scopes, metadata, rate
-   * limit, expiry and remaining uses; the old key expires at
-   * `min(now + gracePeriod, its own expiry)`.
+   * Rotates a key's secret: the key keeps its id (so `start`, owner, name,
+   * scopes, metadata, expiry, rate limit and remaining uses are unchanged)
+   * and gets a new credential; the old credential keeps working until
+   * `min(now + gracePeriod, expiresAt)`. Old and new credential are one
+   * record: they draw from ONE `remaining` quota and ONE rate-limit window,
+   * and `revoke(id)` ends both.
+   *
+   * One atomic store write, a compare-and-set on the key's current hash: of
+   * concurrent rotations of one key exactly one succeeds and the others throw
+   * `ConflictError` (so there is never more than one replacement), and a
+   * revocation that lands first makes this return null.
    *
    * @param id - the key to rotate
-   * @param options - `gracePeriod` (default `'0s'`: the old key stops at once)
-   * @returns the new `{ key, apiKey }`, or null when the old key is unknown, revoked, expired or used up
+   * @param options - `gracePeriod` (default `'0s'`: the old credential stops at once)
+   * @returns the new `{ key, apiKey, previousExpiresAt }` (`previousExpiresAt`: when the old
+   *   credential stops; `now` for no grace), or null when the key is unknown, revoked,
+   *   expired or used up
+   * @throws ConflictError when another rotation of this key won the race
+   * @throws StoreUnavailableError when the store is down
    */
-  async rotate(id: string, options: { gracePeriod?: Duration } = {}): Promise<{ key: string; apiKey: ApiKey } | null> {
+  async rotate(
+    id: string,
+    options: { gracePeriod?: Duration } = {},
+  ): Promise<{ key: string; apiKey: ApiKey; previousExpiresAt: number } | null> {
     const graceMs = checkDuration(options.gracePeriod ?? 0, 'gracePeriod');
     const store = this.pipeline.store;
     const old = typeof id === 'string' ? await this.pipeline.call(() => store.get<ApiKeyRecord>(NS, id)) : null;
     const now = this.pipeline.now();
     if (!old || old.revokedAt !== null || (old.expiresAt !== null && now >= old.expiresAt)) return null;
-    // A replacement with no uses left would be dead on arrival.
+    // A key with no uses left stays used up: rotating it would give nothing usable.
     if (old.maxUses !== null && old.uses >= old.maxUses) return null;
-    const created = await this.insert(
-      {
-        ownerId: old.ownerId,
-        name: old.name,
-        scopes: old.scopes,
-        meta: old.meta,
-        maxUses: old.maxUses === null ? null : Math.max(0, old.maxUses - old.uses),
-        rateLimit: old.rateLimit,
-        expiresAt: old.expiresAt,
-      },
-      now,
+    const { credential, hash } = this.pipeline.mintFor(old.id);
+    const graceEnd = old.expiresAt === null ? now + graceMs : Math.min(now + graceMs, old.expiresAt);
+    // Any earlier rotation's previous credential ends here: at most two credentials per key at a time.
+    // With no grace the old hash stays too, already past its end: presenting it answers EXPIRED, not NOT_FOUND.
+    const previous = { previousHash: old.hash, previousHashExpiresAt: Math.max(now, graceEnd) };
+    const record = await this.pipeline.call(() =>
+      store.update<ApiKeyRecord>(NS, old.id, { hash, ...previous }, { ifHash: old.hash }),
     );
-    const oldExpiresAt = old.expiresAt === null ? now + graceMs : Math.min(now + graceMs, old.expiresAt);
-    await this.pipeline.call(() =>
-      store.update<ApiKeyRecord>(NS, id, { expiresAt: oldExpiresAt }, { ttlMs: oldExpiresAt - now + this.retentionMs }),
-    );
-    return created;
+    if (!record) {
+      if (!(await this.pipeline.call(() => store.get<ApiKeyRecord>(NS, old.id)))) return null;
+      throw new ConflictError(`ApiKeys.rotate: key ${old.id} was rotated concurrently; read it again before rotating once more`);
+    }
+    // A revocation landed between our read and our write: the record, and so both credentials, are revoked.
+    if (record.revokedAt !== null) return null;
+    this.pipeline.emit({ type: 'apikey.created', id: record.id, subject: record.ownerId, at: now });
+    return { key: credential, apiKey: toApiKey(record), previousExpiresAt: previous.previousHashExpiresAt };
   }
 
   private async insert(

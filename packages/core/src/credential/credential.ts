@@ -89,6 +89,20 @@ export function generateCredential(prefix: string): MintedCredential {
   return { credential: head + checksum(head), id: idAndSecret.slice(0, ID_LENGTH), prefix };
 }
 
+/**
+ * Mints a credential with a fresh random secret for an id the caller chose —
+ * for records whose id is fixed: an API key keeps its id across rotations, a
+ * reset token under `onIssue: 'revoke-previous'` has one id per user.
+ *
+ * @param prefix - a valid prefix (not re-validated here)
+ * @param id - a 10-character base62 id
+ * @returns the credential and its id
+ */
+export function generateCredentialFor(prefix: string, id: string): MintedCredential {
+  const head = `${prefix}_${id}${randomBase62(SECRET_LENGTH)}`;
+  return { credential: head + checksum(head), id, prefix };
+}
+
 /** Result of {@link parseCredential}. */
 export type ParsedCredential =
   | { valid: true; prefix: string; id: string }

@@ -1,5 +1,6 @@
 export {
   generateCredential,
+  generateCredentialFor,
   parseCredential,
   isValidPrefix,
   checksum,

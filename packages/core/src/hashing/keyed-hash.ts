@@ -133,4 +133,19 @@ export class KeyedHasher {
     if (this.keys.length === 0) return [this.hash(credential)];
     return this.keys.map((key) => `${key.tag}$${key.hmac.digest(credential)}`);
   }
+
+  /**
+   * Keyed digests of a non-credential message, one per configured secret
+   * (the signing secret first), for values that must be derivable again
+   * later but unpredictable without the secret — e.g. the one record id per
+   * user of reset tokens. Callers put a purpose label into `message` so the
+   * digests can never equal a credential hash.
+   *
+   * @param message - the labelled message
+   * @returns 32-byte digests (one plain SHA-256 without a secret)
+   */
+  derive(message: string): Buffer[] {
+    if (this.keys.length === 0) return [oneShotHash('sha256', message, 'buffer')];
+    return this.keys.map((key) => Buffer.from(key.hmac.digest(message), 'base64url'));
+  }
 }

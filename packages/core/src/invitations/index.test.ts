@@ -25,7 +25,8 @@ describe('Invitations', () => {
     const team = await invites.create({ createdBy: 'founder', role: 'editor', maxUses: 5, expiresIn: '72h' });
 
     const first = await invites.redeem(admin.code, { userId: 'alice' });
-    expect(first).toMatchObject({ valid: true, role: 'admin', invitation: { id: admin.invitation.id, uses: 1, usedBy: ['alice'] } });
+    expect(first).toMatchObject({ valid: true, role: 'admin', invitation: { id: admin.invitation.id, uses: 1 } });
+    expect((await invites.get(admin.invitation.id))?.usedBy).toEqual(['alice']);
     expect(await invites.redeem(admin.code, { userId: 'bob' })).toEqual({ valid: false, code: 'EXHAUSTED' });
     expect(await invites.redeem(team.code, { userId: 'bob' })).toMatchObject({ valid: true, role: 'editor' });
     // A well-formed code that was never issued.
@@ -119,17 +120,40 @@ describe('Invitations', () => {
     it('EXHAUSTED and ALREADY_REDEEMED on a multi-use invite', async () => {
       const { invites } = setup();
       const { code, invitation } = await invites.create({ createdBy: 'a', maxUses: 3, role: 'editor' });
-      expect(await invites.redeem(code, { userId: 'u1' })).toMatchObject({ valid: true, invitation: { uses: 1, usedBy: ['u1'] } });
+      expect(await invites.redeem(code, { userId: 'u1' })).toMatchObject({ valid: true, invitation: { uses: 1, usedBy: [] } });
       expect(await invites.redeem(code, { userId: 'u1' })).toEqual({ valid: false, code: 'ALREADY_REDEEMED' });
       expect(await invites.redeem(code, { userId: 'u2' })).toMatchObject({ valid: true, invitation: { uses: 2, status: 'active' } });
       expect(await invites.redeem(code, { userId: 'u3' })).toMatchObject({
         valid: true,
         role: 'editor',
-        invitation: { uses: 3, usedBy: ['u1', 'u2', 'u3'], status: 'exhausted' },
+        invitation: { uses: 3, status: 'exhausted' },
       });
+      expect((await invites.get(invitation.id))?.usedBy.sort()).toEqual(['u1', 'u2', 'u3']);
+      expect((await invites.list({ createdBy: 'a' }))[0]?.usedBy.sort()).toEqual(['u1', 'u2', 'u3']);
       expect(await invites.redeem(code, { userId: 'u4' })).toEqual({ valid: false, code: 'EXHAUSTED' });
       expect(await invites.check(code)).toEqual({ valid: false, code: 'EXHAUSTED' });
       expect((await invites.get(invitation.id))?.uses).toBe(3);
+    });
+
+    it('usedBy is a preview of at most 100 redeemers; redeemers() pages through all of them', async () => {
+      const { invites } = setup();
+      const { code, invitation } = await invites.create({ createdBy: 'a', maxUses: 1000 });
+      const users = Array.from({ length: 250 }, (_, i) => `user-${i}`);
+      for (const userId of users) expect((await invites.redeem(code, { userId })).valid).toBe(true);
+      const view = await invites.get(invitation.id);
+      expect(view?.uses).toBe(250);
+      expect(view?.usedBy).toHaveLength(100);
+      // check() and redeem() stay constant-cost: no redeemer list in their results.
+      expect((await invites.check(code)).valid && (await invites.check(code))).toMatchObject({ invitation: { usedBy: [] } });
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await invites.redeemers(invitation.id, { limit: 40, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.userIds);
+        cursor = page.cursor ?? undefined;
+      } while (cursor);
+      expect(seen.sort()).toEqual([...users].sort());
+      await expect(invites.redeemers(invitation.id, { limit: 0 })).rejects.toThrow(InvalidArgumentError);
     });
 
     it('EMAIL_MISMATCH for a bound invite; the match is case- and whitespace-insensitive', async () => {

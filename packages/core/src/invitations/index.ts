@@ -9,12 +9,14 @@ import {
   type Meta,
   normalizeEmail,
 } from '../pipeline/validate.js';
-import { InvalidArgumentError } from '../errors.js';
+import { ConfigError, InvalidArgumentError } from '../errors.js';
 import { registerEventSink } from '../events.js';
 import { matchesAnyHash } from '../hashing/match.js';
 import type { Store, StoredRecord } from '../store/types.js';
 
 const NS = 'inv';
+/** How many redeemers `get()` and `list()` put into `Invitation.usedBy`. */
+export const USED_BY_PREVIEW = 100;
 /** Index subject that lists every invitation (for `stats()` and unfiltered `list()`). */
 const ALL = '*';
 
@@ -27,7 +29,15 @@ export interface Invitation {
   createdBy: string;
   role: string;
   maxUses: number;
+  /** Exact number of redemptions. */
   uses: number;
+  /**
+   * A bounded preview of who redeemed it: at most the first
+   * {@link USED_BY_PREVIEW} user ids (no particular order), filled by `get()`
+   * and `list()`; empty in the results of `create()`, `check()`, `redeem()` and
+   * `revoke()`, which must cost the same at any number of uses. For the
+   * complete list page through {@link Invitations.redeemers}; `uses` is the count.
+   */
   usedBy: string[];
   email: string | null;
   meta: Meta;
@@ -42,8 +52,8 @@ export interface InvitationRecord extends StoredRecord {
   createdBy: string;
   role: string;
   maxUses: number;
+  /** Redemptions so far; the redeemers are the store's used-by set of this record (`Store.usedBy`). */
   uses: number;
-  usedBy: string[];
   email: string | null;
   meta: Meta;
   createdAt: number;
@@ -116,6 +126,12 @@ export class Invitations {
   constructor(options: InvitationsOptions) {
     this.pipeline = new CredentialPipeline(options, 'inv', 'Invitations');
     registerEventSink(this, this.pipeline);
+    if (typeof options.store.usedBy !== 'function') {
+      throw new ConfigError(
+        'Invitations: options.store does not implement Store.usedBy() (the paged read of who redeemed an invitation); ' +
+          'update the store package, or add it to a custom store',
+      );
+    }
     this.ttlMs = parseDuration(options.ttl ?? '7d', 'Invitations: ttl');
     this.retentionMs = parseDuration(options.retention ?? '7d', 'Invitations: retention');
   }
@@ -156,7 +172,6 @@ export class Invitations {
         role,
         maxUses,
         uses: 0,
-        usedBy: [],
         email,
         meta,
         createdAt: now,
@@ -227,8 +242,35 @@ export class Invitations {
    */
   async get(id: string): Promise<Invitation | null> {
     if (typeof id !== 'string') return null;
-    const record = await this.pipeline.call(() => this.pipeline.store.get<InvitationRecord>(NS, id));
-    return record ? this.toInvitation(record, this.pipeline.now()) : null;
+    const [record, preview] = await this.pipeline.call(() =>
+      Promise.all([this.pipeline.store.get<InvitationRecord>(NS, id), this.preview(id)]),
+    );
+    return record ? this.toInvitation(record, this.pipeline.now(), preview) : null;
+  }
+
+  /**
+   * Pages through everyone who redeemed an invitation — for invitations with
+   * many uses, where `Invitation.usedBy` holds only a preview.
+   *
+   * @param id - the invitation's public id
+   * @param page - `cursor` from the previous page (omit for the first), `limit` ≈ ids per page (default 100)
+   * @returns the page's `userIds` (no particular order) and the next `cursor` (null when done)
+   * @example
+   * ```ts
+   * let cursor: string | undefined
+   * do {
+   *   const page = await invites.redeemers(id, { cursor })
+   *   for (const userId of page.userIds) notify(userId)
+   *   cursor = page.cursor ?? undefined
+   * } while (cursor)
+   * ```
+   */
+  async redeemers(id: string, page: { cursor?: string; limit?: number } = {}): Promise<{ userIds: string[]; cursor: string | null }> {
+    if (typeof id !== 'string') return { userIds: [], cursor: null };
+    if (page.limit !== undefined) checkPositiveInteger(page.limit, 'limit');
+    if (page.cursor !== undefined && typeof page.cursor !== 'string') throw new InvalidArgumentError('cursor must be a string from a previous page');
+    const result = await this.pipeline.call(() => this.pipeline.store.usedBy(NS, id, page));
+    return { userIds: result.ids, cursor: result.cursor };
   }
 
   /**
@@ -237,7 +279,7 @@ export class Invitations {
    */
   async list(filter: { createdBy?: string; status?: InvitationStatus } = {}): Promise<Invitation[]> {
     const subject = filter.createdBy === undefined ? ALL : checkSubject(filter.createdBy, 'createdBy');
-    const all = await this.load(subject);
+    const all = await this.load(subject, true);
     return all
       .filter((inv) => filter.status === undefined || inv.status === filter.status)
       .sort((a, b) => b.createdAt - a.createdAt);
@@ -267,21 +309,39 @@ export class Invitations {
   /** @returns counts of invitations by status (those still within retention) */
   async stats(): Promise<InvitationStats> {
     const counts: InvitationStats = { active: 0, exhausted: 0, expired: 0, revoked: 0, total: 0 };
-    for (const inv of await this.load(ALL)) {
+    for (const inv of await this.load(ALL, false)) {
       counts[inv.status]++;
       counts.total++;
     }
     return counts;
   }
 
-  private async load(subject: string): Promise<Invitation[]> {
+  private async load(subject: string, withPreviews: boolean): Promise<Invitation[]> {
     const store = this.pipeline.store;
     const ids = await this.pipeline.call(() => store.indexMembers(NS, subject));
     const records = await this.pipeline.call(() => Promise.all(ids.map((id) => store.get<InvitationRecord>(NS, id))));
     const gone = ids.filter((_, i) => records[i] === null);
     if (gone.length > 0) await this.pipeline.call(() => store.indexRemove(NS, subject, gone));
+    const live = records.filter((r): r is InvitationRecord => r !== null);
+    // Only invitations that were redeemed have anyone to preview.
+    const previews = withPreviews
+      ? await this.pipeline.call(() => Promise.all(live.map((r) => (r.uses > 0 ? this.preview(r.id) : []))))
+      : [];
     const now = this.pipeline.now();
-    return records.filter((r): r is InvitationRecord => r !== null).map((r) => this.toInvitation(r, now));
+    return live.map((r, i) => this.toInvitation(r, now, previews[i]));
+  }
+
+  /** @returns up to {@link USED_BY_PREVIEW} redeemers (a bounded read: pages until that many or the end) */
+  private async preview(id: string): Promise<string[]> {
+    const store = this.pipeline.store;
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.usedBy(NS, id, { limit: USED_BY_PREVIEW - ids.length, ...(cursor === undefined ? {} : { cursor }) });
+      for (const userId of page.ids) if (ids.length < USED_BY_PREVIEW && !ids.includes(userId)) ids.push(userId);
+      cursor = page.cursor ?? undefined;
+    } while (cursor !== undefined && ids.length < USED_BY_PREVIEW);
+    return ids;
   }
 
   private reject(code: InvitationFailureCode, id?: string): InvitationResult {
@@ -289,7 +349,7 @@ export class Invitations {
     return { valid: false, code };
   }
 
-  private toInvitation(record: InvitationRecord, now: number): Invitation {
+  private toInvitation(record: InvitationRecord, now: number, usedBy: readonly string[] = []): Invitation {
     const status: InvitationStatus =
       record.revokedAt !== null
         ? 'revoked'
@@ -304,7 +364,7 @@ export class Invitations {
       role: record.role,
       maxUses: record.maxUses,
       uses: record.uses,
-      usedBy: [...record.usedBy],
+      usedBy: [...usedBy],
       email: record.email,
       meta: copyMeta(record.meta),
       createdAt: record.createdAt,

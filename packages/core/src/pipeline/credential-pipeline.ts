@@ -1,4 +1,5 @@
-import { generateCredential, isValidPrefix, parseCredential } from '../credential/credential.js';
+import { BASE62 } from '../credential/base62.js';
+import { generateCredential, generateCredentialFor, ID_LENGTH, isValidPrefix, parseCredential } from '../credential/credential.js';
 import { ConfigError, StoreUnavailableError, isStoreUnavailableError } from '../errors.js';
 import {
   clientHasher,
@@ -127,6 +128,37 @@ export class CredentialPipeline implements EventSink {
   }
 
   /**
+   * Mints a credential for a fixed id (fresh secret, keyed hash) without
+   * writing anything: the caller stores it in its own atomic operation.
+   *
+   * @param id - the record id the credential must carry
+   * @returns the credential and its hash under the signing secret
+   */
+  mintFor(id: string): { credential: string; hash: string } {
+    const { credential } = generateCredentialFor(this.prefix, id);
+    return { credential, hash: this.hasher.hash(credential) };
+  }
+
+  /**
+   * Record ids derived from a subject with the manager's secret(s): the same
+   * subject always gives the same id under one secret, and nobody without the
+   * secret can compute it. One id per configured secret, the signing
+   * secret's first, duplicates removed.
+   *
+   * @param purpose - a label that keeps ids of different uses apart
+   * @param subject - e.g. a user id
+   * @returns 10-character base62 ids
+   */
+  derivedIds(purpose: string, subject: string): string[] {
+    const ids: string[] = [];
+    for (const digest of this.hasher.derive(`tokenkit/${purpose}\u0000${subject}`)) {
+      const id = toBase62Id(digest);
+      if (!ids.includes(id)) ids.push(id);
+    }
+    return ids;
+  }
+
+  /**
    * Parses a presented credential and computes its candidate hashes.
    *
    * @returns the id and hashes, or null when it is malformed (no store call)
@@ -152,6 +184,23 @@ export class CredentialPipeline implements EventSink {
       throw toStoreUnavailable(err);
     }
   }
+}
+
+/** 62^10: the number of distinct ids. */
+const ID_SPACE = 62n ** BigInt(ID_LENGTH);
+
+/**
+ * @param digest - ≥ 16 bytes of keyed hash
+ * @returns a base62 id; 128 bits reduced modulo 62^10 (~2^59.5), so the bias is below 2^-68
+ */
+function toBase62Id(digest: Buffer): string {
+  let value = BigInt(`0x${digest.subarray(0, 16).toString('hex')}`) % ID_SPACE;
+  let id = '';
+  for (let i = 0; i < ID_LENGTH; i++) {
+    id = BASE62[Number(value % 62n)] + id;
+    value /= 62n;
+  }
+  return id;
 }
 
 /**

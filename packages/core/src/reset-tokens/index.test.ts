@@ -101,6 +101,42 @@ describe('ResetTokens', () => {
     expect((await resets.check(other.token)).valid).toBe(true);
   });
 
+  it("'revoke-previous' keeps one record per user at an id derived from the user id with the secret", async () => {
+    const { resets, memory } = setup();
+    const first = await resets.issue('user-1');
+    const second = await resets.issue('user-1');
+    expect(second.id).toBe(first.id);
+    expect(second.token).not.toBe(first.token);
+    expect(memory.dump().filter(({ ns }) => ns === 'rst')).toHaveLength(1);
+    // Another secret derives another id: ids cannot be computed without the secret.
+    const { resets: other } = setup({ secret: OTHER_SECRET });
+    expect((await other.issue('user-1')).id).not.toBe(first.id);
+  });
+
+  it("'revoke-previous' across a secret rotation: the token at the old secret's id is deleted too", async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore({ now: clock.now, sweepIntervalMs: 0 });
+    const before = new ResetTokens({ store, secret: TEST_SECRET, now: clock.now });
+    const during = new ResetTokens({ store, secret: [OTHER_SECRET, TEST_SECRET], now: clock.now });
+    const old = await before.issue('user-1');
+    const kept = await new ResetTokens({ store, secret: TEST_SECRET, now: clock.now, onIssue: 'keep' }).issue('user-1');
+    const fresh = await during.issue('user-1');
+    expect(fresh.id).not.toBe(old.id);
+    expect(await during.check(old.token)).toEqual({ valid: false, code: 'NOT_FOUND' });
+    expect(await during.check(kept.token)).toEqual({ valid: false, code: 'NOT_FOUND' });
+    expect((await during.check(fresh.token)).valid).toBe(true);
+    expect(store.dump().filter(({ ns }) => ns === 'rst')).toHaveLength(1);
+  });
+
+  it("'revoke-previous': a consume racing a new issue cannot hide the new token from revokeAll", async () => {
+    const { resets } = setup();
+    const first = await resets.issue('user-1');
+    const [consumed, second] = await Promise.all([resets.consume(first.token), resets.issue('user-1')]);
+    expect(consumed.valid || (await resets.check(second.token)).valid).toBe(true);
+    await resets.revokeAll('user-1');
+    expect(await resets.check(second.token)).toEqual({ valid: false, code: 'NOT_FOUND' });
+  });
+
   it("onIssue 'keep': earlier tokens stay valid", async () => {
     const { resets } = setup({ onIssue: 'keep' });
     const first = await resets.issue('user-1');

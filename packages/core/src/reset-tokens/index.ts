@@ -29,7 +29,13 @@ export interface ResetTokenRecord extends StoredRecord {
 export interface ResetTokensOptions extends ManagerOptions {
   /** Lifetime of a token (default `'1h'`, at most `'24h'`). */
   ttl?: Duration;
-  /** `'revoke-previous'` (default): a new token invalidates the user's older ones. `'keep'`: they stay valid. */
+  /**
+   * `'revoke-previous'` (default): a new token invalidates the user's older
+   * ones — atomically, because every token of a user is written at the same
+   * record id (derived from the user id with the secret), so a new one
+   * overwrites the last. `'keep'`: each token has its own random id and they
+   * all stay valid until used or expired.
+   */
   onIssue?: 'revoke-previous' | 'keep';
 }
 
@@ -95,26 +101,39 @@ export class ResetTokens {
   async issue(userId: string, options: { meta?: Meta } = {}): Promise<{ token: string; id: string; expiresAt: number }> {
     const subject = checkSubject(userId, 'userId');
     const meta = checkMeta(options.meta);
-    if (this.revokePrevious) await this.revokeAll(subject);
     const now = this.pipeline.now();
     const expiresAt = now + this.ttlMs;
-    const { credential, record } = await this.pipeline.mint<ResetTokenRecord>(
-      NS,
-      (id, hash) => ({
-        id,
-        hash,
-        userId: subject,
-        createdAt: now,
-        expiresAt,
-        ...(Object.keys(meta).length > 0 ? { meta } : {}),
-      }),
-      this.ttlMs + EXPIRED_VISIBLE_MS,
-    );
-    await this.pipeline.call(() =>
-      this.pipeline.store.indexAdd(NS, subject, record.id, this.ttlMs + EXPIRED_VISIBLE_MS),
-    );
-    this.pipeline.emit({ type: 'reset.issued', id: record.id, subject, at: now });
-    return { token: credential, id: record.id, expiresAt };
+    const ttlMs = this.ttlMs + EXPIRED_VISIBLE_MS;
+    const build = (id: string, hash: string): ResetTokenRecord => ({
+      id,
+      hash,
+      userId: subject,
+      createdAt: now,
+      expiresAt,
+      ...(Object.keys(meta).length > 0 ? { meta } : {}),
+    });
+    const store = this.pipeline.store;
+    let id: string;
+    let credential: string;
+    if (this.revokePrevious) {
+      // One record per user at an id derived from the user: writing the new
+      // token replaces the previous one in the same single write, so of any
+      // number of concurrent issues exactly the last write's token is valid.
+      const [current, ...older] = this.pipeline.derivedIds('reset-user', subject) as [string, ...string[]];
+      const minted = this.pipeline.mintFor(current);
+      id = current;
+      credential = minted.credential;
+      await this.pipeline.call(() => store.put(NS, build(current, minted.hash), { ttlMs }));
+      await this.pipeline.call(() => store.indexAdd(NS, subject, current, ttlMs));
+      await this.revokeOthers(subject, current, older);
+    } else {
+      const minted = await this.pipeline.mint<ResetTokenRecord>(NS, build, ttlMs);
+      id = minted.record.id;
+      credential = minted.credential;
+      await this.pipeline.call(() => store.indexAdd(NS, subject, id, ttlMs));
+    }
+    this.pipeline.emit({ type: 'reset.issued', id, subject, at: now });
+    return { token: credential, id, expiresAt };
   }
 
   /**
@@ -167,11 +186,34 @@ export class ResetTokens {
   async revokeAll(userId: string): Promise<number> {
     const subject = checkSubject(userId, 'userId');
     const store = this.pipeline.store;
-    const ids = await this.pipeline.call(() => store.indexMembers(NS, subject));
-    if (ids.length === 0) return 0;
+    const indexed = await this.pipeline.call(() => store.indexMembers(NS, subject));
+    // The user's derived ids too: a consume racing an issue can drop the
+    // index entry of the token the issue just wrote at that id.
+    const ids = [...new Set([...indexed, ...this.pipeline.derivedIds('reset-user', subject)])];
     const deleted = await this.pipeline.call(() => Promise.all(ids.map((id) => store.delete(NS, id))));
-    await this.pipeline.call(() => store.indexRemove(NS, subject, ids));
+    if (indexed.length > 0) await this.pipeline.call(() => store.indexRemove(NS, subject, indexed));
     return deleted.filter(Boolean).length;
+  }
+
+  /**
+   * Best-effort cleanup after a `revoke-previous` issue: tokens at ids derived
+   * under older secrets (still configured for verification) and random-id
+   * tokens from `onIssue: 'keep'` or from before ids were derived. The new
+   * token's own id is never touched, so this cannot race it away; what the
+   * cleanup misses on a store error expires with its TTL, and
+   * `revokeAll()` removes it too.
+   */
+  private async revokeOthers(subject: string, current: string, older: readonly string[]): Promise<void> {
+    const store = this.pipeline.store;
+    try {
+      const indexed = await store.indexMembers(NS, subject);
+      const others = [...new Set([...older, ...indexed])].filter((id) => id !== current);
+      if (others.length === 0) return;
+      await Promise.all(others.map((id) => store.delete(NS, id)));
+      await store.indexRemove(NS, subject, others);
+    } catch {
+      // Best effort (see above): the new token is written and valid either way.
+    }
   }
 
   private reject(code: ResetFailureCode, id?: string): ResetTokenResult {

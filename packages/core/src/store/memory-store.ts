@@ -5,6 +5,9 @@ import type {
   PutOptions,
   Store,
   StoredRecord,
+  UpdateOptions,
+  UsedByPage,
+  UsedByPageOptions,
   UseRequest,
   UseResult,
   WindowCount,
@@ -249,6 +252,13 @@ export class MemoryStore implements Store {
    */
   private readonly indexes = new Map<string, Map<string, number>>();
   private readonly indexSlots = new Slots<string | Set<string>>();
+  /**
+   * `ns\0id` → the record's used-by set (`use` with a subject): a `Set` for
+   * the membership test and, in the same order, an array so that
+   * {@link MemoryStore.usedBy} pages by position in O(page). Lives and dies
+   * with its record; never copied into it.
+   */
+  private readonly used = new Map<string, { members: Set<string>; order: string[] }>();
   private timer: NodeJS.Timeout | undefined;
   private entries = 0;
 
@@ -275,6 +285,8 @@ export class MemoryStore implements Store {
     const now = this.now();
     if (options.ifAbsent && slot !== undefined && !slots.expired(slot, now)) return false;
     if (slot === undefined) this.reserve();
+    // A new record starts with nobody in its used-by set.
+    if (this.used.size > 0) this.used.delete(usedKey(ns, record.id));
     const copy = ownCopy(record);
     const dropAt = deadline(now, options.ttlMs);
     if (slot === undefined) {
@@ -296,12 +308,13 @@ export class MemoryStore implements Store {
     ns: string,
     id: string,
     patch: Partial<R>,
-    options: { ttlMs?: number | null } = {},
+    options: UpdateOptions = {},
   ): Promise<R | null> {
     const slot = this.live(ns, id);
     if (slot < 0) return null;
     const slots = this.recordSlots;
     const current = slots.values[slot] as StoredRecord;
+    if (options.ifHash !== undefined && current.hash !== options.ifHash) return null;
     const merged = ownCopy({ ...current, ...patch, id: current.id });
     slots.values[slot] = merged;
     if (options.ttlMs !== undefined) {
@@ -352,21 +365,38 @@ export class MemoryStore implements Store {
     }
     const uses = record.uses ?? 0;
     if (record.maxUses != null && uses >= record.maxUses) return { ok: false, reason: 'EXHAUSTED' };
-    if (request.subject !== undefined && record.usedBy?.includes(request.subject)) {
-      return { ok: false, reason: 'ALREADY_REDEEMED' };
-    }
+    const subject = request.subject;
+    const used = subject === undefined ? undefined : this.used.get(usedKey(ns, id));
+    if (subject !== undefined && used?.members.has(subject)) return { ok: false, reason: 'ALREADY_REDEEMED' };
     if (record.email != null && request.email !== record.email) return { ok: false, reason: 'EMAIL_MISMATCH' };
-    if (record.maxUses == null && request.subject === undefined) {
+    if (record.maxUses == null && subject === undefined) {
       return rateWindow ? { ok: true, record: record as R, window: rateWindow } : { ok: true, record: record as R };
     }
     const next: StoredRecord = { ...record, uses: uses + 1 };
-    if (request.subject !== undefined) next.usedBy = [...(record.usedBy ?? []), request.subject];
+    if (subject !== undefined) {
+      if (used) {
+        used.members.add(subject);
+        used.order.push(subject);
+      } else {
+        this.used.set(usedKey(ns, id), { members: new Set([subject]), order: [subject] });
+      }
+    }
     slots.values[slot] = next;
     if (next.maxUses != null && uses + 1 >= next.maxUses && request.retainMs !== undefined) {
       const now = this.now();
       slots.setDropAt(slot, deadline(now, request.retainMs), now);
     }
     return rateWindow ? { ok: true, record: next as R, window: rateWindow } : { ok: true, record: next as R };
+  }
+
+  async usedBy(ns: string, id: string, options: UsedByPageOptions = {}): Promise<UsedByPage> {
+    const limit = pageLimit(options.limit);
+    const start = options.cursor === undefined ? 0 : Number(options.cursor);
+    if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`MemoryStore.usedBy: invalid cursor ${JSON.stringify(options.cursor)}`);
+    const used = this.live(ns, id) < 0 ? undefined : this.used.get(usedKey(ns, id));
+    if (!used) return { ids: [], cursor: null };
+    const end = Math.min(used.order.length, start + limit);
+    return { ids: used.order.slice(start, end), cursor: end < used.order.length ? String(end) : null };
   }
 
   async hit(ns: string, key: string, windowMs: number, cost = 1): Promise<WindowCount> {
@@ -456,6 +486,7 @@ export class MemoryStore implements Store {
     this.counters.clear();
     this.indexes.clear();
     this.indexSlots.clear();
+    this.used.clear();
     this.entries = 0;
   }
 
@@ -484,6 +515,7 @@ export class MemoryStore implements Store {
     if (slot === undefined) return -1;
     if (this.recordSlots.expired(slot, this.now())) {
       this.unlink(table!, id, this.recordSlots, slot);
+      if (this.used.size > 0) this.used.delete(usedKey(ns, id));
       return -1;
     }
     return slot;
@@ -501,6 +533,7 @@ export class MemoryStore implements Store {
     const slot = table?.get(id);
     if (slot !== undefined) this.unlink(table!, id, this.recordSlots, slot);
     if (this.counters.delete(`${ns}\u0000rl\u0000${id}`)) this.entries--;
+    if (this.used.size > 0) this.used.delete(usedKey(ns, id));
   }
 
   /**
@@ -511,6 +544,11 @@ export class MemoryStore implements Store {
   private expire(): void {
     const now = this.now();
     this.expireTables(this.records, this.recordSlots, now);
+    // Used-by sets whose record is gone (expired above) go with it.
+    for (const key of this.used.keys()) {
+      const split = key.indexOf('\u0000');
+      if (this.records.get(key.slice(0, split))?.get(key.slice(split + 1)) === undefined) this.used.delete(key);
+    }
     for (const [key, counter] of this.counters) {
       if (counter.resetAt <= now) {
         this.counters.delete(key);
@@ -552,6 +590,21 @@ export class MemoryStore implements Store {
     }
     this.entries++;
   }
+}
+
+/** @returns the key of a record's used-by set in {@link MemoryStore} */
+function usedKey(ns: string, id: string): string {
+  return `${ns}\u0000${id}`;
+}
+
+/**
+ * @param limit - a page size hint
+ * @returns a positive integer page size (default 100)
+ */
+function pageLimit(limit: number | undefined): number {
+  if (limit === undefined) return 100;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`usedBy: limit must be a positive integer, got ${limit}`);
+  return limit;
 }
 
 /** @returns the store-clock ms at which a TTL of `ttlMs` from `now` ends (Infinity = never) */

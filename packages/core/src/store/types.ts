@@ -26,16 +26,24 @@ export interface StoredRecord {
   id: string;
   /** Keyed hash of the full credential (`v…$…`), never the credential. */
   hash: string;
+  /**
+   * Hash of the credential this record had before a rotation: `use` accepts
+   * it as well as `hash` until {@link StoredRecord.previousHashExpiresAt}.
+   * Both credentials are the same record — one id, one `uses` counter, one
+   * rate-limit window, one `revokedAt` — so a rotation's grace period never
+   * multiplies a quota and a revocation ends both. `null`/absent = none.
+   */
+  previousHash?: string | null;
+  /** Epoch ms from which `previousHash` no longer matches (checked against `UseRequest.now`). */
+  previousHashExpiresAt?: number | null;
   /** Epoch ms from which the record is no longer usable; `null` = never. */
   expiresAt: number | null;
   /** Epoch ms of revocation; `null`/absent = not revoked. */
   revokedAt?: number | null;
   /** Cap on successful uses; `null`/absent = unlimited. */
   maxUses?: number | null;
-  /** Successful uses so far. */
+  /** Successful uses so far (a counter: the subjects themselves are kept beside the record, see {@link Store.usedBy}). */
   uses?: number;
-  /** Subjects that used the record (once-per-subject records). */
-  usedBy?: string[];
   /** Normalised (trimmed, lower-case) e-mail the record is bound to. */
   email?: string | null;
   /** Scopes the record grants. */
@@ -52,6 +60,14 @@ export interface PutOptions {
   ifAbsent?: boolean;
 }
 
+/** Options of {@link Store.update}. */
+export interface UpdateOptions {
+  /** A new TTL in ms; omitted keeps the current one, `null` removes it. */
+  ttlMs?: number | null;
+  /** Merge only when the record's current `hash` equals this (compare-and-set); else null. */
+  ifHash?: string;
+}
+
 /** Result of {@link Store.consume}. */
 export type ConsumeResult<R extends StoredRecord> =
   | { ok: true; record: R }
@@ -61,7 +77,8 @@ export type ConsumeResult<R extends StoredRecord> =
 export interface UseRequest {
   /**
    * Candidate hashes of the presented credential (one per configured secret);
-   * the record matches when its `hash` equals one of them (constant time).
+   * the record matches when its `hash` equals one of them, or its
+   * `previousHash` does while `now < previousHashExpiresAt` (constant time).
    * No match → `NOT_FOUND`, exactly like a missing record.
    */
   hashes: readonly string[];
@@ -69,7 +86,11 @@ export interface UseRequest {
   now: number;
   /** Every scope here must be in `record.scopes` → else `INSUFFICIENT_SCOPE`. */
   scopes?: readonly string[];
-  /** Once-per-subject: already in `usedBy` → `ALREADY_REDEEMED`; else appended. */
+  /**
+   * Once-per-subject: already in the record's used-by set → `ALREADY_REDEEMED`;
+   * else added to it. The set lives beside the record (not in it), so a
+   * membership test and an insert cost the same at any number of uses.
+   */
   subject?: string;
   /** Must equal `record.email` when the record has one → else `EMAIL_MISMATCH`. */
   email?: string;
@@ -108,6 +129,22 @@ export type UseResult<R extends StoredRecord> =
       rateLimit?: RateLimitRule;
     };
 
+/** Options of {@link Store.usedBy}. */
+export interface UsedByPageOptions {
+  /** Cursor from the previous page; omitted = start. */
+  cursor?: string;
+  /** About how many ids per page (a hint, default 100). */
+  limit?: number;
+}
+
+/** A page of {@link Store.usedBy}. */
+export interface UsedByPage {
+  /** Subjects on this page. */
+  ids: string[];
+  /** Pass to the next call; null when the iteration is complete. */
+  cursor: string | null;
+}
+
 /** A fixed-window counter after an increment. */
 export interface WindowCount {
   /** Hits in the current window, including this one. */
@@ -125,7 +162,8 @@ export interface WindowCount {
  */
 export interface Store {
   /**
-   * Writes a record.
+   * Writes a record (replacing any record with this id, together with its
+   * used-by set: a written record starts with nobody in it).
    *
    * @returns false only when `ifAbsent` is set and the id is taken
    */
@@ -138,21 +176,25 @@ export interface Store {
    * Atomically merges `patch` into an existing record.
    *
    * @param options.ttlMs - a new TTL; omitted keeps the current one, `null` removes it
-   * @returns the merged record, or null when there is none
+   * @param options.ifHash - compare-and-set: merge only when the record's `hash`
+   *   is exactly this string (e.g. the one the caller read before a rotation);
+   *   otherwise write nothing and return null. A plain string comparison: both
+   *   sides are stored values, never presented input.
+   * @returns the merged record, or null when there is none (or `ifHash` differs)
    */
   update<R extends StoredRecord>(
     ns: string,
     id: string,
     patch: Partial<R>,
-    options?: { ttlMs?: number | null },
+    options?: UpdateOptions,
   ): Promise<R | null>;
 
-  /** Deletes a record (and its rate-limit counter). @returns whether it existed */
+  /** Deletes a record (and its rate-limit counter and used-by set). @returns whether it existed */
   delete(ns: string, id: string): Promise<boolean>;
 
   /**
    * Single use: when a record matches one of `hashes` and `now < expiresAt`,
-   * deletes it and returns it — atomically, so of many concurrent callers
+   * deletes it (with its counter and used-by set) and returns it — atomically, so of many concurrent callers
    * exactly one wins. A hash mismatch leaves the record untouched
    * (`NOT_FOUND`); an expired record is deleted (`EXPIRED`).
    */
@@ -164,8 +206,15 @@ export interface Store {
    * scopes → `INSUFFICIENT_SCOPE`, rate limit (counts this attempt) →
    * `RATE_LIMITED` with `retryAfterMs`, `maxUses` → `EXHAUSTED`, subject →
    * `ALREADY_REDEEMED`, email → `EMAIL_MISMATCH`; then on success increments
-   * `uses` (and appends `subject` to `usedBy`) when the record has a
-   * `maxUses` or a subject was given. Records with neither are not written.
+   * `uses` (and adds `subject` to the record's used-by set) when the record
+   * has a `maxUses` or a subject was given. Records with neither are not
+   * written. Cost does not depend on how many subjects used the record: the
+   * set is a separate structure (a hash set; in Redis a set key with the
+   * record's hash tag) that is tested and added to, never read whole — and
+   * it is never part of the returned record.
+   *
+   * A record's used-by set shares its lifetime: `put` starts a record with an
+   * empty set, `delete`/`consume` remove it, TTL changes apply to both.
    *
    * The one method that may also answer synchronously (return the result
    * itself instead of a promise): it runs on every API-key verification, and
@@ -179,6 +228,20 @@ export interface Store {
    * `key`, starting a new window of `windowMs` when none is running.
    */
   hit(ns: string, key: string, windowMs: number, cost?: number): Promise<WindowCount>;
+
+  /**
+   * One page of the subjects that used a record (its used-by set, filled by
+   * `use` with a `subject`), for listing redeemers of a large multi-use
+   * invitation without reading them all at once. Pages come in no particular
+   * order; iterate until `cursor` is null. A subject present for the whole
+   * iteration is returned at least once (Redis `SSCAN` semantics: a caller
+   * that needs exactly-once should de-duplicate).
+   *
+   * @param options.cursor - from the previous page; omitted = first page
+   * @param options.limit - about how many ids per page (a hint; default 100)
+   * @returns the page's ids and the next cursor (null when done)
+   */
+  usedBy(ns: string, id: string, options?: UsedByPageOptions): Promise<UsedByPage>;
 
   /** Adds `id` to the set of `subject`; the set lives at least `ttlMs` (null = forever). */
   indexAdd(ns: string, subject: string, id: string, ttlMs: number | null): Promise<void>;

@@ -3,6 +3,9 @@ import type {
   PutOptions,
   Store,
   StoredRecord,
+  UpdateOptions,
+  UsedByPage,
+  UsedByPageOptions,
   UseRequest,
   UseResult,
   WindowCount,
@@ -19,7 +22,8 @@ export type StoreMethod =
   | 'hit'
   | 'indexAdd'
   | 'indexMembers'
-  | 'indexRemove';
+  | 'indexRemove'
+  | 'usedBy';
 
 const METHODS: readonly StoreMethod[] = [
   'put',
@@ -32,6 +36,7 @@ const METHODS: readonly StoreMethod[] = [
   'indexAdd',
   'indexMembers',
   'indexRemove',
+  'usedBy',
 ];
 
 function zeroCounts(): Record<StoreMethod, number> {
@@ -81,7 +86,7 @@ export class InstrumentedStore implements Store {
     ns: string,
     id: string,
     patch: Partial<R>,
-    options?: { ttlMs?: number | null },
+    options?: UpdateOptions,
   ): Promise<R | null> {
     this.enter('update');
     this.updates.push({ ns, id, patch: { ...patch } });
@@ -121,6 +126,11 @@ export class InstrumentedStore implements Store {
   async indexRemove(ns: string, subject: string, ids: readonly string[]): Promise<void> {
     this.enter('indexRemove');
     return this.inner.indexRemove(ns, subject, ids);
+  }
+
+  async usedBy(ns: string, id: string, options?: UsedByPageOptions): Promise<UsedByPage> {
+    this.enter('usedBy');
+    return this.inner.usedBy(ns, id, options);
   }
 }
 

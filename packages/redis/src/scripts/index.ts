@@ -27,11 +27,11 @@ export interface ScriptSource {
 }
 
 const DEFINITIONS: Record<keyof Scripts, { keys: number; lua: string }> = {
-  put: { keys: 1, lua: PUT_LUA },
-  update: { keys: 1, lua: UPDATE_LUA },
-  delete: { keys: 2, lua: DELETE_LUA },
-  consume: { keys: 2, lua: CONSUME_LUA },
-  use: { keys: 2, lua: USE_LUA },
+  put: { keys: 2, lua: PUT_LUA },
+  update: { keys: 2, lua: UPDATE_LUA },
+  delete: { keys: 3, lua: DELETE_LUA },
+  consume: { keys: 3, lua: CONSUME_LUA },
+  use: { keys: 3, lua: USE_LUA },
   hit: { keys: 1, lua: HIT_LUA },
   indexAdd: { keys: 1, lua: INDEX_ADD_LUA },
 };

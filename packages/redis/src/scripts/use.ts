@@ -5,20 +5,25 @@ import { CONSTANT_TIME_LUA } from './constant-time.js';
  * `Store.use` in one script, so an API-key verification is one round trip
  * and the check-then-count can never interleave with another caller's.
  *
- * KEYS[1] record hash, KEYS[2] its rate-limit counter (same hash tag).
- * ARGV[1] now (epoch ms), ARGV[2] retainMs or '', ARGV[3] subject as JSON or '',
- * ARGV[4] email as JSON or '', ARGV[5] n = candidate count,
- * ARGV[6 .. 5+n] candidate hashes as JSON, ARGV[6+n ..] required scopes as JSON.
+ * KEYS[1] record hash, KEYS[2] its rate-limit counter, KEYS[3] its used-by
+ * set (all three share the record's hash tag).
+ * ARGV[1] now (epoch ms), ARGV[2] retainMs or '', ARGV[3] '' or '=' .. subject
+ * (raw text: the set holds subjects as they are), ARGV[4] email as JSON or '',
+ * ARGV[5] n = candidate count, ARGV[6 .. 5+n] candidate hashes as JSON,
+ * ARGV[6+n ..] required scopes as JSON.
  *
  * Returns `{ reason }`, `{ 'RATE_LIMITED', pttl, limit, windowMs }` or
  * `{ 'OK', flat record }` — with `count, pttl` of the window appended when the
  * record has a rate limit (for the `RateLimit` headers).
  * Field values are JSON text written by Node; the script only reads the
- * guarded fields and rewrites `uses`/`usedBy` as text, so nothing the app
- * stored is ever re-encoded by cjson (which would turn `[]` into `{}` and
- * round numbers to 14 digits); scope and subject membership are text
- * searches too (only the small `rateLimit` object is decoded). A record with neither `maxUses` nor a subject
- * is not written at all, and HSET keeps the key's TTL.
+ * guarded fields and rewrites `uses` as text, so nothing the app stored is
+ * ever re-encoded by cjson (which would turn `[]` into `{}` and round numbers
+ * to 14 digits); scope membership is a text search too (only the small
+ * `rateLimit` object is decoded). Who redeemed the record lives in the set,
+ * never in the record: one SISMEMBER and one SADD, the same cost at 10 uses
+ * as at a million, and the record this script reads and returns stays the
+ * same size. A record with neither `maxUses` nor a subject is not written at
+ * all, and HSET keeps the key's TTL.
  */
 export const USE_LUA = `${CONSTANT_TIME_LUA}
 local flat = redis.call('HGETALL', KEYS[1])
@@ -70,10 +75,23 @@ end
 
 local n = tonumber(ARGV[5])
 local stored = field('hash')
-if stored == nil or not matches_any(stored, 6, 5 + n) then return { 'NOT_FOUND' } end
+if stored == nil then return { 'NOT_FOUND' } end
+local matched = matches_any(stored, 6, 5 + n)
+-- A rotated-away credential (previousHash) is the same record until its
+-- grace ends, then EXPIRED; both comparisons always run (constant time).
+local previousExpired = false
+local previous = field('previousHash')
+if previous ~= nil then
+  local old = matches_any(previous, 6, 5 + n)
+  if not matched and old then
+    local graceEnd = field('previousHashExpiresAt')
+    if graceEnd ~= nil and tonumber(ARGV[1]) < tonumber(graceEnd) then matched = true else previousExpired = true end
+  end
+end
+if not matched and not previousExpired then return { 'NOT_FOUND' } end
 if field('revokedAt') ~= nil then return { 'REVOKED' } end
 local expires = field('expiresAt')
-if expires ~= nil and tonumber(ARGV[1]) >= tonumber(expires) then return { 'EXPIRED' } end
+if previousExpired or (expires ~= nil and tonumber(ARGV[1]) >= tonumber(expires)) then return { 'EXPIRED' } end
 
 if #ARGV >= 6 + n then
   local scopes = field('scopes') or '[]'
@@ -114,35 +132,28 @@ if maxUses ~= nil then maxUses = tonumber(maxUses) end
 local uses = tonumber(field('uses') or '0')
 if maxUses ~= nil and uses >= maxUses then return { 'EXHAUSTED' } end
 
-local subject = ARGV[3]
-local usedBy = field('usedBy')
-if usedBy == '[]' then usedBy = nil end
-if subject ~= '' and usedBy ~= nil and contains(usedBy, subject) then return { 'ALREADY_REDEEMED' } end
+local subject = nil
+if ARGV[3] ~= '' then subject = string.sub(ARGV[3], 2) end
+if subject ~= nil and redis.call('SISMEMBER', KEYS[3], subject) == 1 then return { 'ALREADY_REDEEMED' } end
 
 local email = field('email')
 if email ~= nil and email ~= ARGV[4] then return { 'EMAIL_MISMATCH' } end
 
-if maxUses == nil and subject == '' then return ok() end
+if maxUses == nil and subject == nil then return ok() end
 
 -- A counted use changes the record: drop its version
 -- so no server's cached copy of it is taken as current any more.
-
 set('uses', tostring(uses + 1))
-if subject == '' then
-  redis.call('HSET', KEYS[1], 'uses', flat[at['uses']])
-  redis.call('HDEL', KEYS[1], '${VERSION_FIELD}')
-else
-  -- Append as text: both the stored array and the subject are JSON.stringify output.
-  if usedBy == nil then
-    set('usedBy', '[' .. subject .. ']')
-  else
-    set('usedBy', string.sub(usedBy, 1, -2) .. ',' .. subject .. ']')
-  end
-  redis.call('HSET', KEYS[1], 'uses', flat[at['uses']], 'usedBy', flat[at['usedBy']])
-  redis.call('HDEL', KEYS[1], '${VERSION_FIELD}')
-end
+redis.call('HSET', KEYS[1], 'uses', flat[at['uses']])
+redis.call('HDEL', KEYS[1], '${VERSION_FIELD}')
 if maxUses ~= nil and uses + 1 >= maxUses and ARGV[2] ~= '' then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+if subject ~= nil then
+  redis.call('SADD', KEYS[3], subject)
+  -- The set lives exactly as long as its record.
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[3], ttl) else redis.call('PERSIST', KEYS[3]) end
 end
 return ok()
 `;
