@@ -10,6 +10,8 @@ export function toWebRequest(req: Request): WebRequest {
     query: new URL(req.originalUrl, 'http://localhost').searchParams,
     cookieHeader: req.headers.cookie,
     fetchSite: req.get('sec-fetch-site'),
+    origin: req.get('origin'),
+    referer: req.get('referer'),
     form: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {},
     remoteAddress: req.socket.remoteAddress,
   };

@@ -10,6 +10,8 @@ export function toWebRequest(ctx: Context): WebRequest {
     query: new URLSearchParams(ctx.querystring),
     cookieHeader: ctx.get('cookie') || undefined,
     fetchSite: ctx.get('sec-fetch-site') || undefined,
+    origin: ctx.get('origin') || undefined,
+    referer: ctx.get('referer') || undefined,
     form: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {},
     remoteAddress: ctx.req.socket.remoteAddress,
   };

@@ -17,6 +17,9 @@ export async function runFlow(
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (req.cookieHeader) headers['cookie'] = req.cookieHeader;
   if (req.fetchSite) headers['sec-fetch-site'] = req.fetchSite;
+  // The flow checks these itself (a cookie-authorised POST must come from the app's own origin).
+  if (req.origin) headers['origin'] = req.origin;
+  if (req.referer) headers['referer'] = req.referer;
   const response = await flow({
     method: 'POST',
     path: at.path,

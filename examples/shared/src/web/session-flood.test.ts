@@ -16,7 +16,7 @@ const routes = pageRoutes({ devOutbox: true });
 const route = (method: string, path: string): Route => routes.find((r) => r.method === method && r.path === path)!;
 
 function request(method: string, path: string, cookieHeader?: string, form: Record<string, unknown> = {}): WebRequest {
-  return { method, path, query: new URLSearchParams(), cookieHeader, fetchSite: 'same-origin', form, remoteAddress: '127.0.0.1' };
+  return { method, path, query: new URLSearchParams(), cookieHeader, fetchSite: 'same-origin', origin: undefined, referer: undefined, form, remoteAddress: '127.0.0.1' };
 }
 
 /** `a=1; b=2` from the Set-Cookie values of a response (cleared cookies dropped). */

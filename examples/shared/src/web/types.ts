@@ -11,6 +11,9 @@ export interface WebRequest {
   cookieHeader: string | undefined;
   /** `Sec-Fetch-Site` request header: `cross-site` for navigations from another site. */
   fetchSite: string | undefined;
+  /** `Origin` and `Referer` request headers: forwarded to tokenkit's flows, which check them against the app's origin. */
+  origin: string | undefined;
+  referer: string | undefined;
   /** Parsed urlencoded body of a POST (empty for GET). */
   form: Record<string, unknown>;
   /** Address of the TCP peer — not a forwarded header, which any client can write. */
