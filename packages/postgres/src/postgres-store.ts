@@ -391,11 +391,16 @@ function unavailable(what: string, err: unknown, timeoutMs: number): StoreUnavai
   });
 }
 
+/** SQLSTATEs of a missing schema, table or function: the schema was never migrated. */
+const NOT_MIGRATED = new Set(['3F000', '42P01', '42883']);
+
 /** Error text without the query or its parameters (which can hold hashes): message and SQLSTATE only. */
 function describe(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
-    return typeof code === 'string' ? `${err.message} (${code})` : err.message;
+    if (typeof code !== 'string') return err.message;
+    const hint = NOT_MIGRATED.has(code) ? ' — run store.migrate() or `tokenkit migrate` first' : '';
+    return `${err.message} (${code})${hint}`;
   }
   return String(err);
 }
