@@ -48,12 +48,22 @@ CREATE INDEX IF NOT EXISTS counters_expires_at ON "tokenkit".counters (expires_a
 
 -- Does the record's hash equal one of the candidates? Compares SHA-256 digests
 -- of both sides, so the time the comparison takes says nothing about how much
--- of the stored hash a candidate shares.
+-- of the stored hash a candidate shares. A plpgsql loop of simple expressions:
+-- an EXISTS over unnest() cost ~5x more per verification.
 CREATE OR REPLACE FUNCTION "tokenkit".hash_matches(p_data jsonb, p_candidates text[]) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT jsonb_typeof(p_data->'hash') = 'string' AND EXISTS (
-    SELECT 1 FROM unnest(p_candidates) AS c(h)
-    WHERE sha256(convert_to(c.h, 'UTF8')) = sha256(convert_to(p_data->>'hash', 'UTF8')))
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+  v_digest bytea;
+  v_candidate text;
+  v_match boolean := false;
+BEGIN
+  IF jsonb_typeof(p_data->'hash') IS DISTINCT FROM 'string' THEN RETURN false; END IF;
+  v_digest := sha256(convert_to(p_data->>'hash', 'UTF8'));
+  FOREACH v_candidate IN ARRAY coalesce(p_candidates, '{}'::text[]) LOOP
+    IF sha256(convert_to(v_candidate, 'UTF8')) = v_digest THEN v_match := true; END IF;
+  END LOOP;
+  RETURN v_match;
+END
 $fn$;
 
 -- The record as the Store contract returns it: a record that tracks redeemers
@@ -145,10 +155,12 @@ $fn$;
 -- use: the guarded, counted use of the Store contract in one call. Checks in
 -- order hash, revokedAt, expiresAt, scopes, rate limit (counts the attempt),
 -- maxUses, subject, email; a counted use locks the row (FOR UPDATE) before
--- its checks, so concurrent uses queue on it and never overspend.
+-- its checks, so concurrent uses queue on it and never overspend. OUT
+-- parameters and plain assignments (no RETURN QUERY): an unmetered
+-- verification runs one cached index lookup and a few simple expressions.
 CREATE OR REPLACE FUNCTION "tokenkit".use(p_ns text, p_id text, p_hashes text[], p_now double precision, p_scopes text[],
-  p_subject text, p_email text, p_retain_ms double precision)
-RETURNS TABLE (status text, retry_ms bigint, record jsonb) LANGUAGE plpgsql AS $fn$
+  p_subject text, p_email text, p_retain_ms double precision, OUT status text, OUT retry_ms bigint, OUT record jsonb)
+LANGUAGE plpgsql AS $fn$
 DECLARE
   v_data jsonb;
   v_counted boolean;
@@ -160,24 +172,20 @@ DECLARE
   v_uses numeric;
 BEGIN
   SELECT r.data INTO v_data FROM "tokenkit".records r WHERE r.ns = p_ns AND r.id = p_id AND (r.expires_at IS NULL OR r.expires_at > now());
-  IF NOT FOUND OR NOT "tokenkit".hash_matches(v_data, p_hashes) THEN
-    RETURN QUERY SELECT 'NOT_FOUND'::text, NULL::bigint, NULL::jsonb; RETURN;
-  END IF;
+  IF NOT FOUND OR NOT "tokenkit".hash_matches(v_data, p_hashes) THEN status := 'NOT_FOUND'; RETURN; END IF;
   v_counted := p_subject IS NOT NULL OR v_data->>'maxUses' IS NOT NULL;
   IF v_counted THEN
     SELECT r.data INTO v_data FROM "tokenkit".records r WHERE r.ns = p_ns AND r.id = p_id AND (r.expires_at IS NULL OR r.expires_at > now()) FOR UPDATE;
-    IF NOT FOUND OR NOT "tokenkit".hash_matches(v_data, p_hashes) THEN
-      RETURN QUERY SELECT 'NOT_FOUND'::text, NULL::bigint, NULL::jsonb; RETURN;
-    END IF;
+    IF NOT FOUND OR NOT "tokenkit".hash_matches(v_data, p_hashes) THEN status := 'NOT_FOUND'; RETURN; END IF;
     v_counted := p_subject IS NOT NULL OR v_data->>'maxUses' IS NOT NULL;
   END IF;
-  IF v_data->>'revokedAt' IS NOT NULL THEN RETURN QUERY SELECT 'REVOKED'::text, NULL::bigint, NULL::jsonb; RETURN; END IF;
+  IF v_data->>'revokedAt' IS NOT NULL THEN status := 'REVOKED'; RETURN; END IF;
   IF v_data->>'expiresAt' IS NOT NULL AND p_now >= (v_data->>'expiresAt')::double precision THEN
-    RETURN QUERY SELECT 'EXPIRED'::text, NULL::bigint, NULL::jsonb; RETURN;
+    status := 'EXPIRED'; RETURN;
   END IF;
   IF cardinality(p_scopes) > 0 AND NOT (
     CASE WHEN jsonb_typeof(v_data->'scopes') = 'array' THEN v_data->'scopes' ELSE '[]'::jsonb END @> to_jsonb(p_scopes)) THEN
-    RETURN QUERY SELECT 'INSUFFICIENT_SCOPE'::text, NULL::bigint, NULL::jsonb; RETURN;
+    status := 'INSUFFICIENT_SCOPE'; RETURN;
   END IF;
   v_rule := v_data->'rateLimit';
   IF jsonb_typeof(v_rule) = 'object' THEN
@@ -189,22 +197,23 @@ BEGIN
       expires_at = CASE WHEN c.expires_at <= now() THEN excluded.expires_at ELSE c.expires_at END
     RETURNING c.count, c.expires_at INTO v_count, v_reset;
     IF v_count > (v_rule->>'limit')::numeric THEN
-      RETURN QUERY SELECT 'RATE_LIMITED'::text,
-        greatest(1, ceil(extract(epoch FROM v_reset - now()) * 1000))::bigint, NULL::jsonb;
+      status := 'RATE_LIMITED';
+      retry_ms := greatest(1, ceil(extract(epoch FROM v_reset - now()) * 1000))::bigint;
       RETURN;
     END IF;
   END IF;
   v_max := (v_data->>'maxUses')::numeric;
   v_uses := coalesce((v_data->>'uses')::numeric, 0);
-  IF v_max IS NOT NULL AND v_uses >= v_max THEN RETURN QUERY SELECT 'EXHAUSTED'::text, NULL::bigint, NULL::jsonb; RETURN; END IF;
+  IF v_max IS NOT NULL AND v_uses >= v_max THEN status := 'EXHAUSTED'; RETURN; END IF;
   IF p_subject IS NOT NULL AND EXISTS (
     SELECT 1 FROM "tokenkit".redeemers d WHERE d.ns = p_ns AND d.id = p_id AND d.subject = p_subject) THEN
-    RETURN QUERY SELECT 'ALREADY_REDEEMED'::text, NULL::bigint, NULL::jsonb; RETURN;
+    status := 'ALREADY_REDEEMED'; RETURN;
   END IF;
   IF v_data->>'email' IS NOT NULL AND v_data->>'email' IS DISTINCT FROM p_email THEN
-    RETURN QUERY SELECT 'EMAIL_MISMATCH'::text, NULL::bigint, NULL::jsonb; RETURN;
+    status := 'EMAIL_MISMATCH'; RETURN;
   END IF;
-  IF NOT v_counted THEN RETURN QUERY SELECT 'OK'::text, NULL::bigint, v_data; RETURN; END IF;
+  status := 'OK';
+  IF NOT v_counted THEN record := v_data; RETURN; END IF;
   v_data := jsonb_set(v_data, '{uses}', to_jsonb(v_uses + 1));
   IF p_subject IS NOT NULL THEN
     INSERT INTO "tokenkit".redeemers (ns, id, subject) VALUES (p_ns, p_id, p_subject);
@@ -214,8 +223,7 @@ BEGIN
     expires_at = CASE WHEN v_max IS NOT NULL AND v_uses + 1 >= v_max AND p_retain_ms IS NOT NULL
       THEN now() + greatest(0, p_retain_ms) * interval '1 millisecond' ELSE r.expires_at END
   WHERE r.ns = p_ns AND r.id = p_id;
-  RETURN QUERY SELECT 'OK'::text, NULL::bigint,
-    CASE WHEN p_subject IS NULL THEN v_data ELSE "tokenkit".with_redeemers(p_ns, p_id, v_data) END;
+  record := CASE WHEN p_subject IS NULL THEN v_data ELSE "tokenkit".with_redeemers(p_ns, p_id, v_data) END;
 END
 $fn$;
 COMMIT;
