@@ -81,36 +81,126 @@ function matchesSubset(actual: unknown, expected: Record<string, unknown>): void
   }
 }
 
-/** The matchers the cases use. */
+/** The matchers the cases use (a subset of vitest's/jest's, same names and meaning). */
 export interface Matchers {
   toBe(expected: unknown): void;
   toEqual(expected: unknown): void;
+  toStrictEqual(expected: unknown): void;
   toBeNull(): void;
+  toBeUndefined(): void;
+  toBeDefined(): void;
+  toBeTruthy(): void;
+  toBeFalsy(): void;
+  toBeTypeOf(type: string): void;
   toMatchObject(expected: Record<string, unknown>): void;
   toHaveLength(length: number): void;
+  toContain(item: unknown): void;
+  toMatch(pattern: RegExp | string): void;
   toBeGreaterThan(bound: number): void;
+  toBeGreaterThanOrEqual(bound: number): void;
+  toBeLessThan(bound: number): void;
   toBeLessThanOrEqual(bound: number): void;
-  not: { toBeNull(): void };
+}
+
+/** `expect(promise).rejects` / `.resolves`: the matchers applied to the settled value. */
+export interface AsyncMatchers {
+  toThrow(expected?: RegExp | string): Promise<void>;
+  toMatchObject(expected: Record<string, unknown>): Promise<void>;
+  toEqual(expected: unknown): Promise<void>;
+  toBe(expected: unknown): Promise<void>;
+}
+
+function matchers(actual: unknown): Matchers {
+  const num = (bound: number, ok: (a: number) => boolean, op: string) =>
+    assert.ok(typeof actual === 'number' && ok(actual), `expected ${String(actual)} ${op} ${bound}`);
+  return {
+    toBe: (expected) => assert.strictEqual(actual, expected),
+    toEqual: (expected) => assert.deepStrictEqual(plain(actual), plain(expected)),
+    toStrictEqual: (expected) => assert.deepStrictEqual(actual, expected),
+    toBeNull: () => assert.strictEqual(actual, null),
+    toBeUndefined: () => assert.strictEqual(actual, undefined),
+    toBeDefined: () => assert.notStrictEqual(actual, undefined),
+    toBeTruthy: () => assert.ok(actual, `expected ${String(actual)} to be truthy`),
+    toBeFalsy: () => assert.ok(!actual, `expected ${String(actual)} to be falsy`),
+    toBeTypeOf: (type) => assert.strictEqual(typeof actual, type),
+    toMatchObject: (expected) => matchesSubset(actual, expected),
+    toHaveLength: (length) => {
+      assert.ok(actual != null && typeof (actual as { length?: unknown }).length === 'number', 'expected a value with a length');
+      assert.strictEqual((actual as { length: number }).length, length);
+    },
+    toContain: (item) => {
+      const has =
+        typeof actual === 'string'
+          ? typeof item === 'string' && actual.includes(item)
+          : Array.isArray(actual) && actual.includes(item);
+      assert.ok(has, `expected ${JSON.stringify(actual)} to contain ${JSON.stringify(item)}`);
+    },
+    toMatch: (pattern) => {
+      assert.strictEqual(typeof actual, 'string', 'expected a string');
+      if (typeof pattern === 'string') assert.ok((actual as string).includes(pattern), `expected to contain ${pattern}`);
+      else assert.match(actual as string, pattern);
+    },
+    toBeGreaterThan: (bound) => num(bound, (a) => a > bound, '>'),
+    toBeGreaterThanOrEqual: (bound) => num(bound, (a) => a >= bound, '>='),
+    toBeLessThan: (bound) => num(bound, (a) => a < bound, '<'),
+    toBeLessThanOrEqual: (bound) => num(bound, (a) => a <= bound, '<='),
+  };
+}
+
+/** Every matcher inverted: passes when the positive matcher throws an assertion error. */
+function negated(actual: unknown): Matchers {
+  const positive = matchers(actual);
+  return Object.fromEntries(
+    Object.entries(positive).map(([name, matcher]) => [
+      name,
+      (...args: unknown[]) => {
+        try {
+          (matcher as (...a: unknown[]) => void)(...args);
+        } catch (error) {
+          if (error instanceof assert.AssertionError) return;
+          throw error;
+        }
+        throw new assert.AssertionError({ message: `expected not ${name}(${args.map((a) => JSON.stringify(a)).join(', ')})`, actual });
+      },
+    ]),
+  ) as unknown as Matchers;
+}
+
+function settled(promise: unknown, want: 'rejects' | 'resolves'): AsyncMatchers {
+  const outcome = async (): Promise<unknown> => {
+    try {
+      const value = await promise;
+      if (want === 'rejects') throw new assert.AssertionError({ message: 'expected the promise to reject', actual: value });
+      return value;
+    } catch (error) {
+      if (want === 'resolves' || error instanceof assert.AssertionError) throw error;
+      return error;
+    }
+  };
+  return {
+    toThrow: async (expected) => {
+      const error = await outcome();
+      if (expected === undefined) return;
+      const message = error instanceof Error ? error.message : String(error);
+      if (typeof expected === 'string') assert.ok(message.includes(expected), `expected "${message}" to include "${expected}"`);
+      else assert.match(message, expected);
+    },
+    toMatchObject: async (expected) => matchesSubset(await outcome(), expected),
+    toEqual: async (expected) => matchers(await outcome()).toEqual(expected),
+    toBe: async (expected) => matchers(await outcome()).toBe(expected),
+  };
 }
 
 /**
  * A minimal `expect` on `node:assert` (failures throw `AssertionError`).
  *
  * @param actual - the value under test
- * @returns its matchers
+ * @returns its matchers, `.not`, `.rejects` and `.resolves`
  */
-export function expect(actual: unknown): Matchers {
-  return {
-    toBe: (expected) => assert.strictEqual(actual, expected),
-    toEqual: (expected) => assert.deepStrictEqual(plain(actual), plain(expected)),
-    toBeNull: () => assert.strictEqual(actual, null),
-    toMatchObject: (expected) => matchesSubset(actual, expected),
-    toHaveLength: (length) => {
-      assert.ok(actual != null && typeof (actual as { length?: unknown }).length === 'number', 'expected a value with a length');
-      assert.strictEqual((actual as { length: number }).length, length);
-    },
-    toBeGreaterThan: (bound) => assert.ok((actual as number) > bound, `expected ${String(actual)} > ${bound}`),
-    toBeLessThanOrEqual: (bound) => assert.ok((actual as number) <= bound, `expected ${String(actual)} <= ${bound}`),
-    not: { toBeNull: () => assert.notStrictEqual(actual, null) },
-  };
+export function expect(actual: unknown): Matchers & { not: Matchers; rejects: AsyncMatchers; resolves: AsyncMatchers } {
+  return Object.assign(matchers(actual), {
+    not: negated(actual),
+    rejects: settled(actual, 'rejects'),
+    resolves: settled(actual, 'resolves'),
+  });
 }
