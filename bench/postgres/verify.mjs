@@ -17,6 +17,9 @@ pool.on('error', () => {});
 const store = new PostgresStore({ pool, schema, sweepIntervalMs: 0 });
 await store.migrate();
 const apiKeys = new ApiKeys({ store, secret: 'bench-secret-0123456789abcdefghijklmnopqr' });
+// The same keys through a store with named prepared statements (direct connections only).
+const preparedStore = new PostgresStore({ pool, schema, sweepIntervalMs: 0, preparedStatements: true });
+const preparedKeys = new ApiKeys({ store: preparedStore, secret: 'bench-secret-0123456789abcdefghijklmnopqr' });
 
 const keys = [];
 const fill = async (from, to) => {
@@ -61,10 +64,15 @@ const verify = async (i) => {
   const r = await apiKeys.verify(keys[i % keys.length]);
   if (!r.valid) throw new Error(`invalid: ${r.code}`);
 };
+const verifyPrepared = async (i) => {
+  const r = await preparedKeys.verify(keys[i % keys.length]);
+  if (!r.valid) throw new Error(`invalid: ${r.code}`);
+};
 const select1 = () => pool.query('SELECT 1');
 const rounds = [];
+// Variants interleaved round by round; medians across rounds.
 for (let round = 0; round < 3; round++) {
-  rounds.push({ select1: await sequential(select1), verify: await sequential(verify) });
+  rounds.push({ select1: await sequential(select1), verify: await sequential(verify), prepared: await sequential(verifyPrepared) });
 }
 const med = (pick) => pct(rounds.map(pick), 0.5);
 const result = {
@@ -75,8 +83,15 @@ const result = {
     select1P50Ms: +med((r) => r.select1.p50).toFixed(3),
     verifyP50Ms: +med((r) => r.verify.p50).toFixed(3),
     verifyP50OverSelect1: +(med((r) => r.verify.p50) / med((r) => r.select1.p50)).toFixed(2),
+    preparedVerifyPerSec: med((r) => r.prepared.perSec),
+    preparedVerifyP50Ms: +med((r) => r.prepared.p50).toFixed(3),
+    preparedP50OverSelect1: +(med((r) => r.prepared.p50) / med((r) => r.select1.p50)).toFixed(2),
   },
-  inFlight32: { select1PerSec: await concurrent(select1), verifyPerSec: await concurrent(verify) },
+  inFlight32: {
+    select1PerSec: await concurrent(select1),
+    verifyPerSec: await concurrent(verify),
+    preparedVerifyPerSec: await concurrent(verifyPrepared),
+  },
 };
 console.log(JSON.stringify(result));
 await store.close();

@@ -43,10 +43,10 @@ afterAll(async () => {
   await harness?.close();
 });
 
-describe('PostgresStore round trips', () => {
+describe.each([false, true])('PostgresStore round trips (preparedStatements: %s)', (preparedStatements) => {
   it('one query per verification (plain, scoped, metered, rate-limited), per consume and per redeem', async () => {
     const counting = countingPool(harness.pool);
-    const store = new PostgresStore({ pool: counting.pool, schema: harness.schema, sweepIntervalMs: 0 });
+    const store = new PostgresStore({ pool: counting.pool, schema: harness.schema, sweepIntervalMs: 0, preparedStatements });
     const apiKeys = new ApiKeys({ store, secret: SECRET });
     const resets = new ResetTokens({ store, secret: SECRET });
     const invites = new Invitations({ store, secret: SECRET });
