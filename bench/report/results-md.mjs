@@ -196,6 +196,33 @@ export function resultsMarkdown(run) {
     }
   }
 
+  if (s.postgres) {
+    push('## PostgresStore', '');
+    const pgs = s.postgres;
+    if (!pgs.ok) push(`Failed: \`${firstLine(pgs.error)}\``, '');
+    else if (pgs.skipped) push(`Skipped: ${pgs.skipped}.`, '');
+    else {
+      push(
+        `${pgs.server} on loopback, sharing the cores. \`apiKeys.verify\` on a PostgresStore (one query per verification) beside ` +
+          '`SELECT 1` on the same pg pool; default = unnamed statements (PgBouncer-safe), prepared = `preparedStatements: true`. ' +
+          'Variants interleaved round by round; medians.',
+        '',
+        table(
+          ['stored keys', '`SELECT 1` p50', 'verify p50 (× SELECT 1)', 'prepared p50 (× SELECT 1)', 'sequential verify/s (default / prepared)', '32 in flight verify/s (default / prepared)'],
+          pgs.results.map((r) => [
+            fmt(r.keys),
+            `${fmt(r.sequential.select1P50Ms, 3)} ms`,
+            `${fmt(r.sequential.verifyP50Ms, 3)} ms (×${fmt(r.sequential.verifyP50OverSelect1, 2)})`,
+            `${fmt(r.sequential.preparedVerifyP50Ms, 3)} ms (×${fmt(r.sequential.preparedP50OverSelect1, 2)})`,
+            `${fmt(r.sequential.verifyPerSec)} / ${fmt(r.sequential.preparedVerifyPerSec)}`,
+            `${fmt(r.inFlight32.verifyPerSec)} / ${fmt(r.inFlight32.preparedVerifyPerSec)}`,
+          ]),
+        ),
+        '',
+      );
+    }
+  }
+
   if (s.scale) {
     push('## Scale', '');
     const sc = s.scale;
@@ -295,7 +322,7 @@ export function resultsMarkdown(run) {
     'pnpm install && pnpm build',
     'pnpm bench                 # full run (~10–15 min), rewrites bench/RESULTS.md and bench/http-ratios.svg',
     'pnpm bench -- --quick      # smoke run (< 2 min), writes bench/out/ only',
-    'node bench/http/index.mjs --quick   # any section alone (micro, seed-peer, round-trips, scale, http)',
+    'node bench/http/index.mjs --quick   # any section alone (micro, seed-peer, round-trips, postgres, scale, http)',
     '```',
     '',
     'Needs `redis-server` on PATH (a private one is started on a free port and stopped afterwards) or a Redis at ' +

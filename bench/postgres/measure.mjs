@@ -1,26 +1,33 @@
-// Quick PostgresStore measurement (not yet a section of `pnpm bench`): sequential
-// and 32-in-flight API-key verifications beside `SELECT 1` on the same pool, at
-// N stored keys. Usage: node bench/postgres/verify.mjs [keys=1000] [iterations=3000]
-// Needs `pnpm build` (imports packages/*/dist) and DATABASE_URL (default: local test DB).
-// Creates its own schema and drops it at the end.
+// PostgresStore verification speed beside `SELECT 1` on the same pool, at N
+// stored keys: sequential (p50, per second) and 32 in flight, with the default
+// (unnamed, PgBouncer-safe) statements and with `preparedStatements`. Used by
+// the `postgres` section of `pnpm bench` (bench/postgres/index.mjs), and on its
+// own: node bench/postgres/measure.mjs [keys=1000] [iterations=3000]
+// Needs `pnpm build` (imports packages/*/dist) and DATABASE_URL (default: the
+// local test database). Creates its own schema and drops it at the end.
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ApiKeys } from '../../packages/core/dist/index.js';
 import { PostgresStore } from '../../packages/postgres/dist/index.js';
 
-const KEYS = Number(process.argv[2] ?? 1000);
-const N = Number(process.argv[3] ?? 3000);
-const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `tkbench_${process.pid}`;
+export const DEFAULT_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * @param {{ url?: string, keys: number, n: number, rounds?: number }} options
+ * @returns {Promise<object>} medians per variant
+ */
+export async function measure({ url = DEFAULT_URL, keys: KEYS, n: N, rounds: ROUNDS = 3 }) {
+const schema = `tkbench_${process.pid}_${KEYS}`;
 const pool = new pg.Pool({ connectionString: url, max: 8 });
 pool.on('error', () => {});
 const store = new PostgresStore({ pool, schema, sweepIntervalMs: 0 });
+try {
 await store.migrate();
 const apiKeys = new ApiKeys({ store, secret: 'bench-secret-0123456789abcdefghijklmnopqr' });
 // The same keys through a store with named prepared statements (direct connections only).
 const preparedStore = new PostgresStore({ pool, schema, sweepIntervalMs: 0, preparedStatements: true });
 const preparedKeys = new ApiKeys({ store: preparedStore, secret: 'bench-secret-0123456789abcdefghijklmnopqr' });
-
 const keys = [];
 const fill = async (from, to) => {
   // Bulk rows straight into the table (issuing through the manager would take minutes at 1M).
@@ -71,7 +78,7 @@ const verifyPrepared = async (i) => {
 const select1 = () => pool.query('SELECT 1');
 const rounds = [];
 // Variants interleaved round by round; medians across rounds.
-for (let round = 0; round < 3; round++) {
+for (let round = 0; round < ROUNDS; round++) {
   rounds.push({ select1: await sequential(select1), verify: await sequential(verify), prepared: await sequential(verifyPrepared) });
 }
 const med = (pick) => pct(rounds.map(pick), 0.5);
@@ -93,7 +100,14 @@ const result = {
     preparedVerifyPerSec: await concurrent(verifyPrepared),
   },
 };
-console.log(JSON.stringify(result));
-await store.close();
-await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
-await pool.end();
+return result;
+} finally {
+  await store.close();
+  await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+  await pool.end();
+}
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(JSON.stringify(await measure({ keys: Number(process.argv[2] ?? 1000), n: Number(process.argv[3] ?? 3000) })));
+}
