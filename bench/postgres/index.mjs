@@ -1,12 +1,13 @@
 // `postgres` section of `pnpm bench`: PostgresStore verification beside
 // `SELECT 1` on the same pool at 1k, 100k and 1M stored keys (quick: 1k, few
-// iterations), default statements and `preparedStatements`; plus round trips
-// per verification (a pool wrapper counts queries). Uses DATABASE_URL (default
+// iterations), default statements and `preparedStatements`; and the guarded
+// HTTP route beside the same route doing one raw `pool.query` (autocannon). Uses DATABASE_URL (default
 // the local test database); reports `skipped` when nothing answers there, so
 // machines without PostgreSQL still run the rest of the benchmarks.
 import pg from 'pg';
 import { parseArgs } from '../lib/args.mjs';
 import { fmt, printTable, runSection } from '../lib/output.mjs';
+import { httpComparison } from './http.mjs';
 import { DEFAULT_URL, measure } from './measure.mjs';
 
 const opts = parseArgs(process.argv.slice(2));
@@ -52,7 +53,17 @@ async function main() {
       `${fmt(r.inFlight32.verifyPerSec)} / ${fmt(r.inFlight32.preparedVerifyPerSec)}`,
     ]),
   );
-  return { server: version.split(',')[0], results, roundTripsPerVerification: 1 };
+  const http = [];
+  for (const prepared of [false, true]) {
+    console.log(`[postgres] HTTP: guarded route vs one raw pool.query (${prepared ? 'preparedStatements' : 'default'}) …`);
+    http.push({ prepared, ...(await httpComparison({ url: DEFAULT_URL, seconds: opts.quick ? 1 : 5, rounds: opts.quick ? 1 : 3, prepared })) });
+  }
+  printTable(
+    ['statements', 'guarded req/s', 'raw pool.query req/s', 'guarded ÷ raw', 'non-2xx'],
+    http.map((h) => [h.prepared ? 'prepared' : 'default', fmt(h.guardedPerSec), fmt(h.rawPerSec), `${fmt(h.ratio * 100, 1)}%`, h.non2xx]),
+  );
+  if (http.some((h) => h.non2xx > 0)) throw new Error('non-2xx answers in the HTTP comparison');
+  return { server: version.split(',')[0], results, http, roundTripsPerVerification: 1 };
 }
 
 await runSection(opts.out, 'postgres', main);

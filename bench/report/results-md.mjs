@@ -220,6 +220,18 @@ export function resultsMarkdown(run) {
         ),
         '',
       );
+      if (pgs.http?.length) {
+        push(
+          'The guarded route (Express 5, `apiKeyAuth` on PostgresStore) beside the same route doing one raw `pool.query` of ' +
+            'a record by primary key on the same pool, autocannon -c 32, interleaved rounds, medians:',
+          '',
+          table(
+            ['statements', 'guarded req/s', 'raw `pool.query` req/s', 'guarded ÷ raw'],
+            pgs.http.map((h) => [h.prepared ? '`preparedStatements`' : 'default', fmt(h.guardedPerSec), fmt(h.rawPerSec), `${fmt(h.ratio * 100, 1)}%`]),
+          ),
+          '',
+        );
+      }
     }
   }
 
