@@ -6,6 +6,9 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export default defineConfig({
   resolve: {
     alias: {
+      // More specific entries first: the first matching alias wins.
+      '@tokenkit/core/testing': fileURLToPath(new URL('./packages/core/src/testing/index.ts', import.meta.url)),
+      '@tokenkit/postgres': src('postgres'),
       '@tokenkit/core': src('core'),
       '@tokenkit/redis': src('redis'),
       '@tokenkit/express': src('express'),

@@ -29,13 +29,14 @@ const SECTIONS = [
   { name: 'micro', script: 'micro/index.mjs', redis: false, timeoutMs: 240_000 },
   { name: 'seed-peer', script: 'seed-peer/index.mjs', redis: false, timeoutMs: 240_000 },
   { name: 'round-trips', script: 'round-trips/index.mjs', redis: true, timeoutMs: 180_000 },
+  { name: 'postgres', script: 'postgres/index.mjs', redis: false, timeoutMs: 900_000 },
   { name: 'scale', script: 'scale/index.mjs', redis: 'optional', timeoutMs: 600_000 },
   { name: 'http', script: 'http/index.mjs', redis: 'optional', timeoutMs: 900_000 },
 ];
 
 /** Builds packages whose dist is missing or older than their sources. */
 function ensureBuilt() {
-  for (const name of ['core', 'redis', 'express', 'koa']) {
+  for (const name of ['core', 'redis', 'express', 'koa', 'postgres']) {
     const state = distState(name);
     if (state === 'fresh') continue;
     if (state === 'absent') throw new Error(`packages/${name}/src/index.ts does not exist: nothing to benchmark`);

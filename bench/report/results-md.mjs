@@ -196,6 +196,45 @@ export function resultsMarkdown(run) {
     }
   }
 
+  if (s.postgres) {
+    push('## PostgresStore', '');
+    const pgs = s.postgres;
+    if (!pgs.ok) push(`Failed: \`${firstLine(pgs.error)}\``, '');
+    else if (pgs.skipped) push(`Skipped: ${pgs.skipped}.`, '');
+    else {
+      push(
+        `${pgs.server} on loopback, sharing the cores. \`apiKeys.verify\` on a PostgresStore (one query per verification) beside ` +
+          '`SELECT 1` on the same pg pool; default = unnamed statements (PgBouncer-safe), prepared = `preparedStatements: true`. ' +
+          'Variants interleaved round by round; medians.',
+        '',
+        table(
+          ['stored keys', '`SELECT 1` p50', 'verify p50 (× SELECT 1)', 'prepared p50 (× SELECT 1)', 'sequential verify/s (default / prepared)', '32 in flight verify/s (default / prepared)'],
+          pgs.results.map((r) => [
+            fmt(r.keys),
+            `${fmt(r.sequential.select1P50Ms, 3)} ms`,
+            `${fmt(r.sequential.verifyP50Ms, 3)} ms (×${fmt(r.sequential.verifyP50OverSelect1, 2)})`,
+            `${fmt(r.sequential.preparedVerifyP50Ms, 3)} ms (×${fmt(r.sequential.preparedP50OverSelect1, 2)})`,
+            `${fmt(r.sequential.verifyPerSec)} / ${fmt(r.sequential.preparedVerifyPerSec)}`,
+            `${fmt(r.inFlight32.verifyPerSec)} / ${fmt(r.inFlight32.preparedVerifyPerSec)}`,
+          ]),
+        ),
+        '',
+      );
+      if (pgs.http?.length) {
+        push(
+          'The guarded route (Express 5, `apiKeyAuth` on PostgresStore) beside the same route doing one raw `pool.query` of ' +
+            'a record by primary key on the same pool, autocannon -c 32, interleaved rounds, medians:',
+          '',
+          table(
+            ['statements', 'guarded req/s', 'raw `pool.query` req/s', 'guarded ÷ raw'],
+            pgs.http.map((h) => [h.prepared ? '`preparedStatements`' : 'default', fmt(h.guardedPerSec), fmt(h.rawPerSec), `${fmt(h.ratio * 100, 1)}%`]),
+          ),
+          '',
+        );
+      }
+    }
+  }
+
   if (s.scale) {
     push('## Scale', '');
     const sc = s.scale;
@@ -295,7 +334,7 @@ export function resultsMarkdown(run) {
     'pnpm install && pnpm build',
     'pnpm bench                 # full run (~10–15 min), rewrites bench/RESULTS.md and bench/http-ratios.svg',
     'pnpm bench -- --quick      # smoke run (< 2 min), writes bench/out/ only',
-    'node bench/http/index.mjs --quick   # any section alone (micro, seed-peer, round-trips, scale, http)',
+    'node bench/http/index.mjs --quick   # any section alone (micro, seed-peer, round-trips, postgres, scale, http)',
     '```',
     '',
     'Needs `redis-server` on PATH (a private one is started on a free port and stopped afterwards) or a Redis at ' +

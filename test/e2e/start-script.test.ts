@@ -7,7 +7,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DATABASE_URL } from '../postgres/harness.js';
 import { REDIS_URL } from './helpers/start.js';
 
 const children: ChildProcess[] = [];
@@ -23,7 +25,7 @@ function runExample(name: 'express-app' | 'koa-app', env: Record<string, string>
   const child = spawn(`${cwd}node_modules/.bin/tsx`, ['src/main.ts'], {
     cwd,
     // Blank out settings the surrounding environment (CI, vitest) may carry.
-    env: { ...process.env, PORT: '0', TOKENKIT_SECRET: '', REDIS_URL: '', APP_URL: '', DEMO_PASSWORD: '', ...env },
+    env: { ...process.env, PORT: '0', TOKENKIT_SECRET: '', REDIS_URL: '', DATABASE_URL: '', APP_URL: '', DEMO_PASSWORD: '', ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -93,6 +95,28 @@ describe('start scripts', () => {
       const keys = await redis.keys(`${prefix}*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
+    }
+  });
+
+  it.each([
+    ['express-app', 'Express'],
+    ['koa-app', 'Koa'],
+  ] as const)('DATABASE_URL=… pnpm start (%s): on PostgresStore, schema migrated on start', async (name, framework) => {
+    const schema = `tktest_start_${randomUUID().slice(0, 8)}`;
+    const run = runExample(name, { DATABASE_URL, TOKENKIT_SCHEMA: schema, TOKENKIT_SECRET: 'a-start-script-test-secret-0123456789' });
+    try {
+      const banner = await run.ready;
+      expect(banner).toContain(`tokenkit ${framework} example running at`);
+      expect(banner).toContain(`PostgreSQL at ${DATABASE_URL}`);
+      expect(banner).toContain(`schema "${schema}", migrated`);
+      await checkBanner(banner);
+      process.kill(run.child.pid!, 'SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      const client = new pg.Client({ connectionString: DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
     }
   });
 

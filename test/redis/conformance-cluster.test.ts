@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCluster } from '../helpers/redis-server.js';
-import { runStoreConformance } from '../store-conformance/suite.js';
+import { describeStoreConformance } from '../store-conformance/describe-conformance.js';
 import { connectCluster, scanKeys, storeHarness } from './harness.js';
 
 // One cluster of 3 masters for this file, started from redis-server processes and stopped by PID.
@@ -12,7 +12,7 @@ afterAll(async () => {
   await cluster?.dispose();
 });
 
-runStoreConformance('RedisStore (Cluster of 3 masters)', async () => storeHarness(await connectCluster(cluster.startupNodes)));
+describeStoreConformance('RedisStore (Cluster of 3 masters)', async () => storeHarness(await connectCluster(cluster.startupNodes)));
 
 describe('RedisStore on a Cluster: key distribution', () => {
   it('records spread over all masters (no hash tag around the prefix)', async () => {

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { tokenUrlsafe } from '@tokenkit/core';
 import { RedisStore, recommendedClusterOptions, recommendedRedisOptions } from '@tokenkit/redis';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { StoreHarness } from '../store-conformance/suite.js';
+import type { StoreHarness } from '@tokenkit/core/testing';
 
 /** The shared Redis of this machine / CI. */
 export const SHARED_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,5 +1,5 @@
 // One soak app server: a minimal Express 4 app with all three flows on a
-// shared RedisStore, plus small admin JSON endpoints (guarded by a shared
+// shared RedisStore (or PostgresStore in the Postgres phase), plus small admin JSON endpoints (guarded by a shared
 // admin token) through which the load generator issues and revokes
 // credentials. Runs the BUILT packages (packages/*/dist), as an installed app
 // would. Started by run.mjs with `fork(app.mjs, [JSON config])`; reports
@@ -29,21 +29,37 @@ process.on('unhandledRejection', (err) => {
   process.exit(71);
 });
 
-const client =
-  config.redis.mode === 'cluster'
-    ? new Cluster(config.redis.nodes, recommendedClusterOptions())
-    : new Redis(config.redis.url, recommendedRedisOptions());
-client.on('error', () => {
-  // Connection errors surface as StoreUnavailableError (503) on the requests that hit them.
-});
-if (client.status !== 'ready') await once(client, 'ready');
+let client;
+let store;
+if (config.postgres) {
+  // The Postgres phase: a PostgresStore on the app's own pool; every app migrates at start-up (at the same
+  // moment: migrate() serialises itself with an advisory lock).
+  const { default: pg } = await import('pg');
+  const { PostgresStore } = await import('../../packages/postgres/dist/index.js');
+  client = new pg.Pool({ connectionString: config.postgres.url, max: 10, application_name: `soak-${config.name}` });
+  client.on('error', () => {
+    // An idle connection died (restart, pg_terminate_backend): the pool opens a new one on the next query.
+  });
+  store = new PostgresStore({ pool: client, schema: config.postgres.schema, timeout: config.storeTimeoutMs, sweepIntervalMs: 10_000 });
+  await store.migrate();
+  client.quit = () => client.end();
+} else {
+  client =
+    config.redis.mode === 'cluster'
+      ? new Cluster(config.redis.nodes, recommendedClusterOptions())
+      : new Redis(config.redis.url, recommendedRedisOptions());
+  client.on('error', () => {
+    // Connection errors surface as StoreUnavailableError (503) on the requests that hit them.
+  });
+  if (client.status !== 'ready') await once(client, 'ready');
 
-const store = new RedisStore({
-  client,
-  prefix: config.prefix,
-  timeout: config.storeTimeoutMs,
-  ...(config.waitForReplicas ? { waitForReplicas: config.waitForReplicas } : {}),
-});
+  store = new RedisStore({
+    client,
+    prefix: config.prefix,
+    timeout: config.storeTimeoutMs,
+    ...(config.waitForReplicas ? { waitForReplicas: config.waitForReplicas } : {}),
+  });
+}
 const secret = config.secret;
 const apiKeys = new ApiKeys({ store, secret });
 const resets = new ResetTokens({ store, secret, ttl: '1h' });

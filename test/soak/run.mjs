@@ -1,8 +1,8 @@
 // `pnpm soak` — fault and load soak (SPEC §5, issue 7).
 //
-//   node test/soak/run.mjs            short run (≈ 2 min, for CI): both phases, one round of each fault
-//   node test/soak/run.mjs --long     ≈ 15 min: more fault rounds; writes test/soak/RESULTS.md
-//   --only=single | --only=cluster    one phase
+//   node test/soak/run.mjs            short run (≈ 3 min, for CI): all phases, one round of each fault
+//   node test/soak/run.mjs --long     ≈ 20 min: more fault rounds; writes test/soak/RESULTS.md
+//   --only=single | --only=cluster | --only=postgres    one phase
 //
 // Each phase starts its OWN Redis (a redis-server with appendonly yes +
 // appendfsync always in a temp dir, or a Cluster of 3 masters + 3 replicas),
@@ -14,6 +14,10 @@
 // measures double consumes right at that moment); SIGKILL one app server and
 // restart it. At the end the ledger, the fault timeline, the apps' memory
 // and a TTL scan of every key become the invariant table (lib/invariants.mjs).
+// The Postgres phase runs the same load on PostgresStore against a private
+// PostgreSQL cluster (initdb in a temp dir; skipped without the server
+// binaries) with: every app backend killed (pg_terminate_backend), PostgreSQL
+// stopped (-m immediate) and restarted after 5 s, an app server SIGKILLed.
 // Exit code 1 when any invariant breaks. Logs and raw ledgers:
 // test/soak/out/<run>/ (git-ignored).
 //
@@ -33,6 +37,7 @@ import { ROOT } from './lib/paths.mjs';
 import { children, Fleet, killChild, LoadGenerator } from './lib/processes.mjs';
 import { isMaster, shardOf, waitPromoted, waitSettled } from './lib/cluster.mjs';
 import { ReplicationProbe } from './lib/probe.mjs';
+import { PrivatePostgres, postgresBinDir } from './lib/postgres.mjs';
 
 const args = process.argv.slice(2);
 const LONG = args.includes('--long');
@@ -50,8 +55,8 @@ const log = (...parts) => console.log(`[soak ${new Date().toISOString().slice(11
 
 /** Fault rounds and pauses. Short: one round of each fault; long: rounds until the phase's budget is used. */
 const PLAN = LONG
-  ? { warmupMs: 10_000, gapMs: 15_000, single: { phaseMs: 7.5 * 60_000 }, cluster: { phaseMs: 8.5 * 60_000 } }
-  : { warmupMs: 8_000, gapMs: 8_000, single: { phaseMs: 0 }, cluster: { phaseMs: 0 } };
+  ? { warmupMs: 10_000, gapMs: 15_000, single: { phaseMs: 7.5 * 60_000 }, cluster: { phaseMs: 8.5 * 60_000 }, postgres: { phaseMs: 5 * 60_000 } }
+  : { warmupMs: 8_000, gapMs: 8_000, single: { phaseMs: 0 }, cluster: { phaseMs: 0 }, postgres: { phaseMs: 0 } };
 
 const runId = new Date().toISOString().replace(/[:.]/g, '-');
 const OUT = join(ROOT, 'test/soak/out', runId);
@@ -87,7 +92,7 @@ function newestMtime(dir) {
 
 /** The processes run packages/*\/dist (as an installed app would): rebuild what is missing or stale. */
 function ensureBuilt() {
-  for (const pkg of ['core', 'redis', 'express']) {
+  for (const pkg of ['core', 'redis', 'express', 'postgres']) {
     const dist = join(ROOT, 'packages', pkg, 'dist', 'index.js');
     if (existsSync(dist) && statSync(dist).mtimeMs >= newestMtime(join(ROOT, 'packages', pkg, 'src'))) continue;
     log(`packages/${pkg}/dist is missing or stale: building it`);
@@ -367,6 +372,142 @@ async function phase(mode, helper) {
   }
 }
 
+/** Rows of the soak schema: only non-expiring API keys and their owner index may lack an expires_at. */
+async function postgresTtlAudit(pool, schema) {
+  const violations = [];
+  let checked = 0;
+  let noTtl = 0;
+  const tables = [
+    ['records', "ns, id, data->>'expiresAt' AS record_expires"],
+    ['subjects', 'ns, subject, id, NULL AS record_expires'],
+    ['counters', 'ns, key AS id, NULL AS record_expires'],
+  ];
+  for (const [table, columns] of tables) {
+    const { rows } = await pool.query(`SELECT ${columns}, expires_at FROM "${schema}".${table}`);
+    for (const row of rows) {
+      checked++;
+      if (row.expires_at !== null) continue;
+      noTtl++;
+      // API keys without expiresAt (and the owner → keys index) are kept until revoked and deleted.
+      const nonExpiringKey = row.ns === 'key' && (table === 'subjects' || row.record_expires === null);
+      if (!nonExpiringKey) violations.push(`${table} ${row.ns}/${row.id ?? row.subject}`);
+    }
+  }
+  return { checked, noTtl, violations };
+}
+
+/**
+ * The Postgres phase: a private PostgreSQL cluster, 3 app servers on
+ * PostgresStore (each migrating at start-up), the same load, and as faults:
+ * every app backend killed mid-load (pg_terminate_backend), PostgreSQL
+ * stopped (-m immediate) and restarted after 5 s, an app server SIGKILLed.
+ */
+async function postgresPhase() {
+  const mode = 'postgres';
+  const dir = join(OUT, mode);
+  mkdirSync(dir, { recursive: true });
+  const timeline = [];
+  let server;
+  let fleet;
+  let loadgen;
+  let admin;
+  const schema = 'soak';
+  try {
+    server = await PrivatePostgres.start();
+    disposers.push(() => server.dispose());
+    log(`private PostgreSQL on port ${server.port} (dir ${server.dir})`);
+    const { default: pg } = await import('pg');
+    admin = new pg.Pool({ connectionString: server.url, max: 1 });
+    admin.on('error', () => {});
+
+    fleet = new Fleet({ dir, postgres: { url: server.url, schema }, secret: SECRET, adminToken: ADMIN_TOKEN, storeTimeoutMs: STORE_TIMEOUT_MS });
+    await fleet.start();
+    disposers.push(() => fleet.stop());
+    log(`3 app servers on PostgresStore (schema "${schema}", migrated by all three at once): ${fleet.apps.map((a) => a.url).join(' ')}`);
+    loadgen = new LoadGenerator({ dir, servers: fleet.apps.map((a) => ({ name: a.name, url: a.url })), adminToken: ADMIN_TOKEN });
+    await loadgen.seeded();
+    const loadStart = Date.now();
+    log('load running (≈ 100 req/s)');
+    await sleep(PLAN.warmupMs);
+    const memory = await Promise.all(fleet.apps.map(async (app, i) => ({ name: app.name, restarted: false, before: await memorySnapshot(fleet, i) })));
+
+    const budgetEnd = loadStart + PLAN.postgres.phaseMs;
+    let round = 0;
+    do {
+      round++;
+      const tag = PLAN.postgres.phaseMs > 0 ? ` #${round}` : '';
+      // -- 1. every app backend killed mid-load
+      {
+        const start = Date.now();
+        const { rows } = await admin.query(
+          "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name LIKE 'soak-app-%'",
+        );
+        const end = Date.now();
+        timeline.push({ type: 'backend-kill', label: `pg_terminate_backend of every app connection${tag}`, start, end, recoveredAt: end });
+        log(`backends${tag}: terminated ${rows[0].n} app connections`);
+      }
+      await sleep(PLAN.gapMs);
+
+      // -- 2. PostgreSQL stopped (a crash) and restarted after 5 s
+      {
+        await admin.end();
+        server.stop();
+        const start = Date.now();
+        await sleep(5000);
+        const restartBegin = Date.now();
+        server.startServer();
+        const restartDone = Date.now();
+        admin = new pg.Pool({ connectionString: server.url, max: 1 });
+        admin.on('error', () => {});
+        timeline.push({ type: 'postgres-stop', label: `PostgreSQL stop -m immediate + restart after 5 s${tag}`, start, restartBegin, restartDone, recoveredAt: restartDone });
+        log(`crash${tag}: PostgreSQL stopped (-m immediate), restarted after 5 s (recovery took ${restartDone - restartBegin} ms)`);
+        const swept = await loadgen.sweep(`after restart${tag}`, start);
+        log(`  sweep: ${swept.checked} issued before the stop checked: ${swept.ok} ok, ${swept.lost.length} lost, ${swept.resurrected.length} resurrected, ${swept.unreachable.length} unreachable`);
+      }
+      await sleep(PLAN.gapMs);
+
+      // -- 3. crash an app server
+      const start = Date.now();
+      await fleet.kill(1);
+      await sleep(2000);
+      await fleet.restart(1);
+      const restartDone = Date.now();
+      timeline.push({ type: 'app-kill', label: `SIGKILL app-2${tag}`, server: 1, start, restartDone, recoveredAt: restartDone });
+      log(`app${tag}: SIGKILL app-2, restarted after 2 s`);
+      await sleep(PLAN.gapMs);
+      memory[1] = { name: fleet.apps[1].name, restarted: true, before: await memorySnapshot(fleet, 1) };
+    } while (Date.now() < budgetEnd - 60_000);
+
+    const loadEnd = Date.now();
+    log('stopping the load; final sweep');
+    const done = await loadgen.stop();
+    for (let i = 0; i < 3; i++) {
+      memory[i].after = await memorySnapshot(fleet, i);
+      memory[i].heapGrowth = memory[i].after.heapUsed - memory[i].before.heapUsed;
+      memory[i].rssGrowth = memory[i].after.rss - memory[i].before.rss;
+    }
+    const ttl = await postgresTtlAudit(admin, schema);
+    const crashes = [...fleet.crashes];
+    await fleet.stop();
+
+    const items = JSON.parse(readFileSync(join(dir, 'items.json'), 'utf8'));
+    const ledger = readFileSync(join(dir, 'ledger.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    const summary = { mode, storeTimeoutMs: STORE_TIMEOUT_MS, timeline, loadStart, loadEnd, ledger, items, memory, memoryLimits: MEMORY_LIMITS, crashes, ttl, probes: [] };
+    const rows = evaluate(summary);
+    const stats = { requests: done.requests, skipped: done.skipped, seconds: (loadEnd - loadStart) / 1000, byKind: tally(ledger), probes: [], timeline };
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ rows, stats, ttl: { ...ttl, violations: ttl.violations.slice(0, 50) } }, null, 2));
+    return { mode, rows, stats };
+  } finally {
+    await admin?.end().catch(() => {});
+    if (loadgen) await killChild(loadgen.child);
+    await fleet?.stop().catch(() => {});
+    server?.dispose();
+  }
+}
+
 /** Requests per kind and status, e.g. { 'key.valid': { 200: 4000, 503: 80 } }. */
 function tally(ledger) {
   const out = {};
@@ -429,7 +570,13 @@ function resultsMarkdown(results, startedAt, loadBefore) {
   ];
   for (const result of results) {
     out.push(
-      `## ${result.mode === 'single' ? 'Single redis-server (appendonly yes, appendfsync always)' : 'Redis Cluster, 3 masters + 3 replicas (cluster-node-timeout 2000 ms)'}`,
+      `## ${
+        result.mode === 'single'
+          ? 'Single redis-server (appendonly yes, appendfsync always)'
+          : result.mode === 'postgres'
+            ? 'PostgreSQL (private cluster), PostgresStore'
+            : 'Redis Cluster, 3 masters + 3 replicas (cluster-node-timeout 2000 ms)'
+      }`,
       '',
       `${result.stats.requests.toLocaleString('en-US')} requests in ${result.stats.seconds.toFixed(0)} s of load; faults: ${faultList(result.stats.timeline)}.`,
       '',
@@ -463,10 +610,14 @@ async function main() {
   const helper = await loadRedisHelper();
   log(`${LONG ? 'long' : 'short'} soak, logs in ${OUT}`);
   const results = [];
-  for (const mode of ['single', 'cluster']) {
+  for (const mode of ['single', 'cluster', 'postgres']) {
     if (ONLY && ONLY !== mode) continue;
+    if (mode === 'postgres' && postgresBinDir() === null) {
+      log('== phase: postgres skipped (no PostgreSQL server binaries: apt-get install postgresql)');
+      continue;
+    }
     log(`== phase: ${mode}`);
-    results.push(await phase(mode, helper));
+    results.push(mode === 'postgres' ? await postgresPhase() : await phase(mode, helper));
   }
   let failed = 0;
   for (const result of results) {

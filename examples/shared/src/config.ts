@@ -14,6 +14,10 @@ export interface ExampleConfig {
   redisUrl: string | null;
   /** Key prefix in Redis, so several apps (and test runs) can share one server. */
   redisPrefix: string;
+  /** DATABASE_URL (when REDIS_URL is unset): use PostgresStore, migrating its schema on start. */
+  databaseUrl: string | null;
+  /** TOKENKIT_SCHEMA: the PostgreSQL schema (default `tokenkit`). */
+  databaseSchema: string;
   /** DEMO_PASSWORD: fixed password for the demo users (default: random, printed at start-up). */
   demoPassword: string | null;
 }
@@ -41,6 +45,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaultPort: number): Example
     secretSource: secret ? 'env' : 'generated',
     redisUrl: env['REDIS_URL'] || null,
     redisPrefix: env['REDIS_PREFIX'] || 'tokenkit-example:',
+    databaseUrl: env['DATABASE_URL'] || null,
+    databaseSchema: env['TOKENKIT_SCHEMA'] || 'tokenkit',
     demoPassword: env['DEMO_PASSWORD'] || null,
   };
 }

@@ -78,7 +78,12 @@ export async function startExample(options: StartOptions): Promise<StartedExampl
 export async function main(framework: string, defaultPort: number, createHandler: StartOptions['createHandler']): Promise<void> {
   try {
     const config = loadConfig(process.env, defaultPort);
-    const store = await openStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+    const store = await openStore({
+      redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
+      databaseUrl: config.databaseUrl,
+      schema: config.databaseSchema,
+    });
     const started = await startExample({
       port: config.port,
       host: config.host === 'localhost' ? '127.0.0.1' : config.host,

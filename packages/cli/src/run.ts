@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerApiKey } from './commands/apikey.js';
 import type { CommandContext } from './commands/context.js';
 import { registerInvite } from './commands/invite.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerPassword } from './commands/password.js';
 import { registerToken } from './commands/token.js';
 import { CliError, ExitCode, type ExitCodeValue } from './errors.js';
@@ -46,7 +47,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCodeV
 function buildProgram(ctx: CommandContext): Command {
   const { io } = ctx;
   const program = new Command('tokenkit')
-    .description('Generate tokens and passwords; manage tokenkit API keys and invitations in Redis.')
+    .description('Generate tokens and passwords; manage tokenkit API keys and invitations in Redis or PostgreSQL.')
     .version(VERSION, '-V, --version')
     // Settings below are inherited by every subcommand added afterwards.
     .exitOverride()
@@ -64,12 +65,14 @@ function buildProgram(ctx: CommandContext): Command {
   program.addHelpText(
     'after',
     '\nExit codes: 0 ok, 1 bad usage or input, 2 store unavailable, 3 verification failed.\n' +
-      'Environment: REDIS_URL (default --redis), TOKENKIT_SECRET (default --secret), TOKENKIT_DEBUG=1 (stack traces).\n',
+      'Environment: REDIS_URL (default --redis), DATABASE_URL (default --database-url when no Redis is given),\n' +
+      'TOKENKIT_SECRET (default --secret), TOKENKIT_DEBUG=1 (stack traces).\n',
   );
   registerToken(program, ctx);
   registerPassword(program, ctx);
   registerApiKey(program, ctx);
   registerInvite(program, ctx);
+  registerMigrate(program, ctx);
   return program;
 }
 

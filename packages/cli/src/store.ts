@@ -6,6 +6,10 @@ import { redactUrl } from './format.js';
 export interface StoreFlags {
   /** `--redis`; falls back to `REDIS_URL`. */
   redis?: string;
+  /** `--database-url`: a PostgreSQL URL; falls back to `DATABASE_URL` (when no Redis is given). */
+  databaseUrl?: string;
+  /** `--schema`: the PostgresStore schema (default `tokenkit`). */
+  schema?: string;
   /** `--prefix`: the Redis key prefix (must match the app's `RedisStore` prefix). */
   prefix: string;
   /** `--timeout` in ms: connect deadline and the whole command's deadline. */
@@ -38,7 +42,10 @@ export function resolveRedisUrl(flag: string | undefined, env: CliEnv): string {
   const url = flag ?? env.REDIS_URL;
   if (url === undefined || url.trim() === '') {
     // No in-memory fallback on purpose: whatever it created would vanish when the process exits.
-    throw new CliError('no store: pass --redis redis://host:6379 or set REDIS_URL (the same Redis your app uses)');
+    throw new CliError(
+      'no store: pass --redis redis://host:6379 or set REDIS_URL (the same Redis your app uses), ' +
+        'or pass --database-url postgres://user@host:5432/db or set DATABASE_URL (the same PostgreSQL)',
+    );
   }
   let protocol: string;
   try {
@@ -50,6 +57,104 @@ export function resolveRedisUrl(flag: string | undefined, env: CliEnv): string {
     throw new CliError(`--redis must start with redis:// or rediss://, got ${protocol}//`);
   }
   return url;
+}
+
+/**
+ * Validates a PostgreSQL URL.
+ *
+ * @param url - the `--database-url` / `DATABASE_URL` value
+ * @returns the URL
+ * @throws CliError (exit 1) when it is not `postgres://` or `postgresql://`
+ */
+export function checkDatabaseUrl(url: string): string {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new CliError(`--database-url must be a URL like postgres://user@host:5432/db, got ${JSON.stringify(redactUrl(url))}`);
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new CliError(`--database-url must start with postgres:// or postgresql://, got ${protocol}//`);
+  }
+  return url;
+}
+
+/** Which store a command opens. */
+export type StoreTarget = { kind: 'redis'; url: string } | { kind: 'postgres'; url: string };
+
+/**
+ * Picks the store: `--database-url` or `--redis` when given (not both), else
+ * `REDIS_URL`, else `DATABASE_URL`.
+ *
+ * @param flags - the store flags
+ * @param env - for `REDIS_URL` and `DATABASE_URL`
+ * @returns the store kind and URL
+ * @throws CliError (exit 1) when none is set, both flags are, or a URL is malformed
+ */
+export function resolveStoreTarget(flags: Pick<StoreFlags, 'redis' | 'databaseUrl'>, env: CliEnv): StoreTarget {
+  if (flags.databaseUrl !== undefined && flags.redis !== undefined) {
+    throw new CliError('pass either --redis or --database-url, not both');
+  }
+  if (flags.databaseUrl !== undefined) return { kind: 'postgres', url: checkDatabaseUrl(flags.databaseUrl) };
+  if (flags.redis === undefined && (env.REDIS_URL ?? '').trim() === '' && (env.DATABASE_URL ?? '').trim() !== '') {
+    return { kind: 'postgres', url: checkDatabaseUrl(env.DATABASE_URL as string) };
+  }
+  return { kind: 'redis', url: resolveRedisUrl(flags.redis, env) };
+}
+
+/**
+ * Opens the store the flags and environment name (Redis or PostgreSQL).
+ *
+ * @param flags - URLs, prefix/schema and deadline
+ * @param env - for `REDIS_URL` / `DATABASE_URL`
+ * @returns the store and its `close()`
+ */
+export function openStore(flags: StoreFlags, env: CliEnv): Promise<OpenStore> {
+  const target = resolveStoreTarget(flags, env);
+  return target.kind === 'postgres' ? openPostgresStore(target.url, flags) : openRedisStore(flags, env);
+}
+
+/**
+ * Connects to PostgreSQL (one short-lived pool) and wraps it in a `PostgresStore`.
+ *
+ * @param url - the PostgreSQL URL
+ * @param flags - schema and deadline
+ * @param options.migrate - run `store.migrate()` after connecting
+ * @returns the store and its `close()`
+ * @throws CliError (exit 1) for a bad schema name, (exit 2) when PostgreSQL cannot be reached in time
+ */
+export async function openPostgresStore(url: string, flags: StoreFlags, options: { migrate?: boolean } = {}): Promise<OpenStore> {
+  // Loaded on demand, like ioredis: only Postgres users pay for pg.
+  const [pgModule, { PostgresStore }] = await Promise.all([import('pg'), import('@tokenkit/postgres')]);
+  const Pool = (pgModule.default ?? pgModule).Pool;
+  const pool = new Pool({
+    connectionString: url,
+    max: 4,
+    connectionTimeoutMillis: flags.timeoutMs,
+    application_name: `tokenkit-cli:${process.pid}`,
+  });
+  pool.on('error', () => {
+    // An idle connection died; the command's own query reports the failure.
+  });
+  const close = async (): Promise<void> => {
+    await pool.end().catch(() => {});
+  };
+  let store: InstanceType<typeof PostgresStore>;
+  try {
+    store = new PostgresStore({ pool, schema: flags.schema ?? 'tokenkit', timeout: flags.timeoutMs, sweepIntervalMs: 0 });
+  } catch (err) {
+    await close();
+    throw new CliError(`--schema: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    if (options.migrate) await store.migrate({ timeout: flags.timeoutMs });
+    else await pool.query('SELECT 1');
+  } catch (err) {
+    await close();
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new CliError(`PostgreSQL unavailable at ${redactUrl(url)}: ${reason}`, ExitCode.STORE_UNAVAILABLE);
+  }
+  return { store, close };
 }
 
 /** The environment variables the store layer reads. */

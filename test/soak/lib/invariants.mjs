@@ -39,7 +39,7 @@ export function outageWindows(timeline) {
     if (e.type === 'stall') {
       const answerable = e.promotedAt === undefined ? e.end : Math.min(e.end, e.replicaUntil ?? e.start);
       windows.push({ label: e.label, from: e.start + 100, answeredBy: answerable, slots, start: e.start, end: e.end });
-    } else if (e.type === 'redis-kill') {
+    } else if (e.type === 'redis-kill' || e.type === 'postgres-stop') {
       windows.push({ label: e.label, from: e.start + 100, answeredBy: e.restartBegin, slots, start: e.start, end: e.restartDone });
     } else if (e.type === 'master-kill') {
       windows.push({ label: e.label, from: e.start + 100, answeredBy: e.replicaUntil, slots, start: e.start, end: e.promotedAt });
@@ -71,7 +71,7 @@ export function recoveryLatency(requests, at, until, { success, threshold, windo
 
 /**
  * @param {object} phase
- * @param {'single'|'cluster'} phase.mode
+ * @param {'single'|'cluster'|'postgres'} phase.mode
  * @param {number} phase.storeTimeoutMs
  * @param {Array<object>} phase.timeline - fault events
  * @param {number} phase.loadEnd - when the runner stopped the load
@@ -167,7 +167,11 @@ export function evaluate(phase) {
   const sweepBad = (s) => s.lost.length + s.resurrected.length + s.unreachable.length;
   const total = (key) => restartSweeps.reduce((n, s) => n + (key === 'checked' ? s.checked : s[key].length), 0);
   add(
-    phase.mode === 'single' ? 'issued before the Redis kill works after the restart' : 'issued before the master kill works after the failover',
+    phase.mode === 'single'
+      ? 'issued before the Redis kill works after the restart'
+      : phase.mode === 'postgres'
+        ? 'issued before the PostgreSQL stop works after the restart'
+        : 'issued before the master kill works after the failover',
     restartSweeps.length > 0 && restartSweeps.every((s) => s.checked > 0 && sweepBad(s) === 0),
     restartSweeps.length === 0
       ? 'no sweep ran'

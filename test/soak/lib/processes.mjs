@@ -50,7 +50,8 @@ export class Fleet {
   /**
    * @param {object} options
    * @param {string} options.dir - log directory
-   * @param {object} options.redis - { mode: 'single', url } | { mode: 'cluster', nodes }
+   * @param {object} [options.redis] - { mode: 'single', url } | { mode: 'cluster', nodes }
+   * @param {object} [options.postgres] - { url, schema }: a PostgresStore instead of Redis
    * @param {string} options.prefix
    * @param {string} options.secret
    * @param {string} options.adminToken
@@ -75,8 +76,8 @@ export class Fleet {
 
   async launch(index) {
     const app = this.apps[index];
-    const { dir, redis, prefix, secret, adminToken, storeTimeoutMs, waitForReplicas } = this.options;
-    const config = { name: app.name, port: app.port, redis, prefix, secret, adminToken, storeTimeoutMs, waitForReplicas };
+    const { dir, redis, postgres, prefix, secret, adminToken, storeTimeoutMs, waitForReplicas } = this.options;
+    const config = { name: app.name, port: app.port, redis, postgres, prefix, secret, adminToken, storeTimeoutMs, waitForReplicas };
     const child = spawnChild(APP, [JSON.stringify(config)], join(dir, `${app.name}.log`), ['--expose-gc']);
     app.child = child;
     app.expectedExit = false;

@@ -2,11 +2,13 @@ import { isStoreUnavailableError, isValidPrefix, KeyedHasher, type ManagerOption
 import { type Command, Option } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { collectRaw, parseDurationFlag } from '../parse.js';
-import { type CliEnv, openRedisStore } from '../store.js';
+import { type CliEnv, openStore } from '../store.js';
 
 /** Raw values of the shared store flags, as commander parses them. */
 export interface StoreOptionValues {
   redis?: string;
+  databaseUrl?: string;
+  schema?: string;
   prefix: string;
   secret?: string[];
   keyPrefix?: string;
@@ -30,6 +32,11 @@ export function addStoreOptions(cmd: Command, keyPrefixDefault: string): Command
     .option('--json', 'print machine-readable JSON')
     .option('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379/0 (default: $REDIS_URL)')
     .option('--prefix <prefix>', "Redis key prefix; must match the app's RedisStore prefix", 'tokenkit:')
+    .option(
+      '--database-url <url>',
+      'PostgreSQL URL, e.g. postgres://user@host:5432/db (default: $DATABASE_URL when no Redis is given)',
+    )
+    .option('--schema <name>', "PostgreSQL schema; must match the app's PostgresStore schema", 'tokenkit')
     .option(
       '--secret <secret>',
       'hashing secret(s) the app uses (default: $TOKENKIT_SECRET); repeat for rotation: the first signs',
@@ -96,7 +103,16 @@ export function prepareManager(
  */
 export async function withStore<T>(values: StoreOptionValues, env: CliEnv, work: (store: Store) => Promise<T>): Promise<T> {
   const deadline = Date.now() + values.timeout;
-  const open = await openRedisStore({ redis: values.redis, prefix: values.prefix, timeoutMs: values.timeout }, env);
+  const open = await openStore(
+    {
+      redis: values.redis,
+      prefix: values.prefix,
+      timeoutMs: values.timeout,
+      ...(values.databaseUrl === undefined ? {} : { databaseUrl: values.databaseUrl }),
+      ...(values.schema === undefined ? {} : { schema: values.schema }),
+    },
+    env,
+  );
   let timer: NodeJS.Timeout | undefined;
   let answered = false;
   try {
@@ -104,7 +120,7 @@ export async function withStore<T>(values: StoreOptionValues, env: CliEnv, work:
       work(open.store),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new CliError(`Redis did not answer within ${values.timeout} ms`, ExitCode.STORE_UNAVAILABLE)),
+          () => reject(new CliError(`the store did not answer within ${values.timeout} ms`, ExitCode.STORE_UNAVAILABLE)),
           Math.max(0, deadline - Date.now()),
         );
       }),

@@ -4,7 +4,8 @@
  * concurrent requests can race on is ONE atomic operation — `put` with
  * `ifAbsent`, `consume`, `use`, `update` and `hit`. `MemoryStore` is the
  * reference implementation; `@tokenkit/redis` implements the same semantics in
- * Lua. The conformance suite in `test/store-conformance` pins them down.
+ * Lua, `@tokenkit/postgres` in one SQL statement each. The conformance kit
+ * (`runStoreConformance` in `@tokenkit/core/testing`) pins them down.
  *
  * Namespaces (`ns`) are short fixed strings chosen by the managers
  * (`key`, `rst`, `inv`, `throttle:…`); ids are base62 credential ids; index
@@ -155,7 +156,7 @@ export interface WindowCount {
 
 /**
  * A backend for tokenkit state. Implement it to use another database; run the
- * conformance suite (`test/store-conformance`) against it.
+ * conformance kit (`runStoreConformance` from `@tokenkit/core/testing`) against it.
  *
  * Every method rejects with `StoreUnavailableError` when the backend cannot
  * answer; none of them ever resolves to a "valid" result on failure.

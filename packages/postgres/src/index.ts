@@ -1,0 +1,7 @@
+/**
+ * @tokenkit/postgres — `PostgresStore` on node-postgres (`pg`).
+ * Explicit re-exports only: this list is the public API.
+ */
+export { PostgresStore } from './postgres-store.js';
+export type { PostgresStoreOptions, PoolLike } from './postgres-store.js';
+export { migrationSql, quoteSchema, schemaSql } from './schema.js';
