@@ -68,8 +68,7 @@ export class MemoryStore implements Store {
    * one id as a plain string (the common case costs no Set) or a Set of ids.
    * Keyed by the subject string itself rather than a joined `ns\0subject`
    * key: the managers pass the same string object they store in the record
-   * (`userId`, `ownerId`…), so the index adds no key string of its own (~32
-   * bytes per subject at 1M records).
+   * (`userId`, `ownerId`…), so the index adds no key string of its own.
    */
   private readonly indexes = new Map<string, Map<string, number>>();
   private readonly indexSlots = new Slots<string | Set<string>>();

@@ -11,15 +11,15 @@ export const MAX_TEMPLATES = 64;
  * `put` site sees every record shape (keys, reset tokens, invitations), so
  * V8's spread-clone cache goes megamorphic and every copy gets 4 in-object
  * fields plus a separate property array — one more dependent memory read on
- * every verification, and ~16 bytes more per API key. `JSON.parse` of a
+ * every verification, and more memory per API key. `JSON.parse` of a
  * template with the record's field names sizes the object to its exact field
  * count; the values are then assigned, keeping the original top-level strings
  * (which the indexes already hold) rather than copies. The hash is made flat:
- * hashes arrive as `tag + '$' + digest` ropes, ~45 bytes more each. Nested
- * values are copied too (below). The verification time this saves at 1M keys
- * is measured by `bench/scale` (bench/RESULTS.md, "Scale"). Records are JSON
- * by contract (RedisStore stores every field as JSON text), so the copies are
- * exact.
+ * hashes arrive as `tag + '$' + digest` ropes, which are larger than the
+ * flat string. Nested values are copied too (below). What this saved per
+ * verification at 1M keys is in bench/RESULTS.md, "Design choices"; the
+ * current cost is `bench/scale`'s. Records are JSON by contract (RedisStore
+ * stores every field as JSON text), so the copies are exact.
  *
  * @param record - a record as written
  * @returns a copy with the same own fields, in the same order

@@ -20,7 +20,7 @@ const REBASE_WITHIN = 2 ** 30;
  * deadline in an `Int32Array` (4 bytes, off the JS heap, invisible to the GC):
  * no object per entry, and fewer heap objects for the GC to mark and the
  * lookups to miss on. `bench/scale/rss-child.mjs` measures the bytes per
- * record (bench/RESULTS.md, "Scale").
+ * record (bench/RESULTS.md, "Scale"; the saving is under "Design choices").
  *
  * Deadlines stay exact to the millisecond: an int32 holds a whole-ms offset
  * from `base` (±24.8 days). `base` moves forward (one O(n) pass, at most every
