@@ -94,7 +94,7 @@ export class MemoryStore implements Store {
   }
 
   async put(ns: string, record: StoredRecord, options: PutOptions): Promise<boolean> {
-    const table = this.table(ns);
+    const table = tableOf(this.records, ns);
     const slots = this.recordSlots;
     const slot = table.get(record.id);
     const now = this.now();
@@ -208,7 +208,7 @@ export class MemoryStore implements Store {
   async indexAdd(ns: string, subject: string, id: string, ttlMs: number | null): Promise<void> {
     const now = this.now();
     const dropAt = deadline(now, ttlMs);
-    const sets = this.indexTable(ns);
+    const sets = tableOf(this.indexes, ns);
     const slots = this.indexSlots;
     const slot = sets.get(subject);
     if (slot === undefined) {
@@ -292,24 +292,6 @@ export class MemoryStore implements Store {
     this.entries = 0;
   }
 
-  private table(ns: string): Map<string, number> {
-    let table = this.records.get(ns);
-    if (!table) {
-      table = new Map();
-      this.records.set(ns, table);
-    }
-    return table;
-  }
-
-  private indexTable(ns: string): Map<string, number> {
-    let sets = this.indexes.get(ns);
-    if (!sets) {
-      sets = new Map();
-      this.indexes.set(ns, sets);
-    }
-    return sets;
-  }
-
   /** @returns the record's slot, or -1 when it is absent or past its TTL (then dropped) */
   private live(ns: string, id: string): number {
     const table = this.records.get(ns);
@@ -389,4 +371,14 @@ export class MemoryStore implements Store {
     }
     this.entries++;
   }
+}
+
+/** @returns the namespace's table (id or subject → slot), created on first use */
+function tableOf(tables: Map<string, Map<string, number>>, ns: string): Map<string, number> {
+  let table = tables.get(ns);
+  if (!table) {
+    table = new Map();
+    tables.set(ns, table);
+  }
+  return table;
 }
