@@ -8,7 +8,7 @@
 //   --no-redis                      skip everything that needs Redis
 //
 // Exit code: non-zero when a section fails (crash, failed check such as a
-// non-2xx response in a valid-key run); missed SPEC targets are reported in
+// non-2xx response in a valid-key run); missed targets are reported in
 // RESULTS.md but do not fail the run.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -159,7 +159,7 @@ function writeReports({ env, mode, seconds, sections, complete }) {
  * @param {Record<string, any>} sections
  */
 function printTargets(mode, sections) {
-  console.log(`\n[bench] SPEC §6 targets (${mode} run${mode === 'quick' ? ': smoke numbers, not meaningful' : ''}):`);
+  console.log(`\n[bench] targets (${mode} run${mode === 'quick' ? ': smoke numbers, not meaningful' : ''}):`);
   for (const t of judgeTargets(sections)) console.log(`  ${t.status.padEnd(12)} ${t.target}\n               ${t.value}`);
 }
 

@@ -1,6 +1,6 @@
 // Python's `secrets` module, timed by Python itself (timeit, CPU clock) in the
 // same run as the Node numbers: the seed of this project is Python's
-// `secrets`, and SPEC §6 asks tokenUrlsafe to beat it by 5×.
+// `secrets`, and tokenUrlsafe's target is to beat it by 5×.
 import { execFileSync } from 'node:child_process';
 
 const SCRIPT = `

@@ -1,6 +1,6 @@
 // Node-side CPU per call against a real Redis, 50 calls in flight, for the
 // three ways a verification could read Redis: a raw `GET` of a record-sized
-// string (the SPEC §6 baseline), a plain `HGETALL` of an API-key record, and
+// string (the baseline of the Redis guard's target), a plain `HGETALL` of an API-key record, and
 // `ApiKeys.verify` on a RedisStore (one `HGET` of the record's version once
 // the key is cached). With 50 in flight the Node process is the bottleneck,
 // so CPU time per call ≈ wall time per call; redis-server runs on the other core.

@@ -1,5 +1,6 @@
 // Renders bench/RESULTS.md from one run's section results.
 import { fmt } from '../lib/output.mjs';
+import { DESIGN_NOTES } from './design-notes.mjs';
 import { judgeTargets } from './targets.mjs';
 
 /**
@@ -17,8 +18,8 @@ const pct = (x) => (Number.isFinite(x) ? `${fmt(x * 100, 1)}%` : 'n/a');
 const nsOrUs = (ns) => (!Number.isFinite(ns) ? 'n/a' : ns >= 10_000 ? `${fmt(ns / 1000, 1)} µs` : ns >= 1000 ? `${fmt(ns / 1000, 2)} µs` : `${fmt(ns, 0)} ns`);
 
 /**
- * How fast the machine ran in this run against the figures SPEC §6 measured on
- * the reference machine, so a slow or contended run reads as such.
+ * How fast the machine ran in this run against the reference machine the
+ * targets were set on, so a slow or contended run reads as such.
  * @param {Record<string, any>} s - section results
  * @returns {string}
  */
@@ -27,12 +28,12 @@ function machineSpeed(s) {
   const hashNs = s.micro?.ok
     ? s.micro.groups.find((g) => g.name === 'keyed hash')?.variants.find((v) => v.name === 'reference')?.nsPerOp
     : undefined;
-  if (Number.isFinite(hashNs)) parts.push(`one \`crypto.hash('sha256')\` ${fmt(hashNs)} ns (SPEC: 225 ns, ×${fmt(hashNs / 225, 2)})`);
+  if (Number.isFinite(hashNs)) parts.push(`one \`crypto.hash('sha256')\` ${fmt(hashNs)} ns (reference: 225 ns, ×${fmt(hashNs / 225, 2)})`);
   const bare = (framework) => s.http?.ok ? s.http.scenarios.find((x) => x.framework === framework && x.variant === 'bare')?.reqPerSec : undefined;
   const reference = { express4: 17_700, express5: 15_700, koa2: 69_500, koa3: 69_500 };
   for (const [framework, ref] of Object.entries(reference)) {
     const got = bare(framework);
-    if (Number.isFinite(got)) parts.push(`bare ${framework} ${fmt(got)} req/s (SPEC: ${fmt(ref)}, ${pct(got / ref)})`);
+    if (Number.isFinite(got)) parts.push(`bare ${framework} ${fmt(got)} req/s (reference: ${fmt(ref)}, ${pct(got / ref)})`);
   }
   if (parts.length === 0) return 'n/a';
   return `${parts.join('; ')} — ratios are measured within this run, but a machine well below the reference speed is a contended one, and its HTTP rounds vary more`;
@@ -70,7 +71,7 @@ export function resultsMarkdown(run) {
         ['ioredis / autocannon', `${m.ioredis} / ${m.autocannon}`],
         ['Load average at start', m.loadAverage],
         ['Commit', m.gitCommit ?? 'n/a'],
-        ['Speed against SPEC §6\'s reference figures', machineSpeed(s)],
+        ['Speed against the reference machine', machineSpeed(s)],
       ],
     ),
     '',
@@ -81,7 +82,7 @@ export function resultsMarkdown(run) {
     '',
   );
 
-  push('## SPEC §6 targets', '');
+  push('## Targets', '');
   const targets = judgeTargets(s);
   push(
     table(
@@ -326,6 +327,20 @@ export function resultsMarkdown(run) {
       );
     }
   }
+
+  push(
+    '## Design choices',
+    '',
+    'Figures behind choices in the packages\' source, measured once when each choice was made (Node 20, 2-vCPU machines) ' +
+      'and not re-measured by this run; the source comments say why and point here. Where a section above measures the ' +
+      'same thing today, the last column says which.',
+    '',
+    table(
+      ['choice', 'instead of', 'measured then', 'measured today in'],
+      DESIGN_NOTES.map((n) => [`${n.choice} (\`${n.where}\`)`, n.instead, n.measured, n.today ?? '—']),
+    ),
+    '',
+  );
 
   push(
     '## How to reproduce',

@@ -1,6 +1,6 @@
 // Hand-written SVG bar chart of the HTTP ratios (no chart library): per
 // framework, guarded-memory/bare, 10%-invalid/bare and guarded-Redis/raw-GET,
-// with the SPEC §6 targets drawn as dashed lines.
+// with the targets drawn as dashed lines.
 
 const SERIES = [
   { key: 'memoryVsBare', label: 'apiKeyAuth on MemoryStore ÷ bare', color: '#2f6fb0', target: 0.95 },

@@ -1,4 +1,4 @@
-// SPEC §6 targets, judged from one run's results. Each target says "met" with
+// The performance targets, judged from one run's results. Each target says "met" with
 // its number, or "not met" with the number, what stands in the way (from the
 // same run's measurements) and what would fix it. A missing section gives
 // "not measured". Missed targets never fail the run: they are findings.
@@ -68,7 +68,7 @@ export function judgeTargets(s) {
         `Server CPU per request in this run, bare → guarded (bare ÷ guarded): ${perFramework}. ` +
         (Number.isFinite(koaBare)
           ? `A bare Koa request costs the server ~${fmt(koaBare, 1)} µs of CPU, so 95% leaves ≤ ${fmt(koaBare / 0.95 - koaBare, 2)} µs for the ` +
-            'whole guard (SPEC §6 itself puts 1 µs at ~7% of a Koa request). '
+            'whole guard (at the reference speed, 1 µs is ~7% of a Koa request). '
           : '') +
         `The guard's floor here: ${us(microNs('verify (CPU per call)', 'guard'))} per request in a tight loop (the guard answers in the ` +
         'same tick on a MemoryStore, no promise), of which the keyed hash is ' +
@@ -83,7 +83,7 @@ export function judgeTargets(s) {
         '(express4 bare vs memory) measured 98.8% and 71% of bare in two perf runs minutes apart; Express 4 re-prototypes ' +
         '`req`/`res` on every request, and its megamorphic property lookups dominate both profiles. What would close the Koa ' +
         'gap: a keyed hash cheaper than HMAC-SHA256 (e.g. one SHA-256 over secret ‖ credential, or BLAKE3 in a native addon) — a ' +
-        'change to the stored-hash definition in SPEC §2, not made here.';
+        'change to the stored-hash format (HMAC-SHA256 of the credential) that would invalidate every stored hash, not made here.';
     }
     out.push(entry);
   }
@@ -107,7 +107,7 @@ export function judgeTargets(s) {
         `the floor for HMAC-SHA256 in Node 20: it cannot resume a precomputed SHA-256 state), parse ${us(microNs('parseCredential', 'tokenkit'))}; ` +
         'the rest is the store lookup, the constant-time compare (a JS XOR-accumulate loop) and the ApiKey result object — no ' +
         'promise: the guard answers in the same tick on a MemoryStore. ' +
-        `The machine itself ran slow in this run: one \`crypto.hash('sha256')\` took ${us(sha)} against SPEC §6's 225 ns reference ` +
+        `The machine itself ran slow in this run: one \`crypto.hash('sha256')\` took ${us(sha)} against the reference machine's 225 ns ` +
         `(×${fmt(sha / 225, 2)}); the full run of 2026-11-29 10:41 UTC, when one hash took 0.20 µs, measured 1.44 µs per ` +
         '`await ApiKeys.verify` on the code before the same-tick guard.';
     }
@@ -160,7 +160,7 @@ export function judgeTargets(s) {
         '50 calls in flight; a separate run on 2026-11-29 before the same-tick change, on a quiet machine) a raw GET cost 6.0 µs ' +
         'and a verification 8.4 µs of Node CPU. The app shares the cores with autocannon and redis-server, and req/s rounds ' +
         'vary by 10–15% on a quiet machine, more on a contended one (see the machine table). Of the guard\'s own cost the keyed ' +
-        'hash alone (two `crypto.hash` calls, required by SPEC §2) is about half.';
+        'hash alone (two `crypto.hash` calls: HMAC-SHA256 is the stored-hash format) is about half.';
     }
     out.push(entry);
   }

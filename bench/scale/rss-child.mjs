@@ -31,7 +31,7 @@ const KINDS = {
     },
   },
   map: {
-    // Reference point: what SPEC §6 calls "a bare Map of 1M small records (~270 bytes)".
+    // Reference point: a bare Map of small records, the floor for any store of such records.
     describe: 'reference: new Map() of { id, hash, userId, expiresAt } with a 10-char id key',
     make() {
       const map = new Map();

@@ -1,5 +1,5 @@
 /**
- * SPEC §5, Redis side: verifications answered in Node — an unmetered key
+ * Constant-time comparison, Redis side: verifications answered in Node — an unmetered key
  * from the store's record cache (one HGET of the version) and the read-only
  * checks of reset tokens and invitations — compare the stored hash with every
  * candidate through the constant-time comparer. (Comparisons inside the Lua

@@ -1,4 +1,4 @@
-// `pnpm soak` — fault and load soak (SPEC §5, issue 7).
+// `pnpm soak` — fault and load soak: no request is answered wrongly while Redis stalls, dies or fails over.
 //
 //   node test/soak/run.mjs            short run (≈ 3 min, for CI): all phases, one round of each fault
 //   node test/soak/run.mjs --long     ≈ 20 min: more fault rounds; writes test/soak/RESULTS.md

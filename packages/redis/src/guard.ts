@@ -19,8 +19,8 @@ const COMPACT_AFTER = 1024;
  *
  * Why not `setTimeout` per call: arming and clearing a Node timer costs about
  * as much CPU as the rest of an API-key verification's Node-side work, and
- * it runs on every request (SPEC §6: the Redis guard must reach 90% of a raw
- * `GET`). All operations of one store share one timeout, so their deadlines
+ * it runs on every request (the Redis guard must reach 90% of the throughput
+ * of a raw `GET`). All operations of one store share one timeout, so their deadlines
  * arrive in call order: a FIFO queue whose head holds the earliest deadline,
  * and one timer armed for that head. Entries settle out of the front as
  * replies arrive (Redis answers one connection in order), so the queue holds

@@ -33,7 +33,7 @@ export function koaOwner(ctx: KoaContext): string | undefined {
   return ctx.state.apiKey?.scopes.join(' ');
 }
 
-/** The route factories accept the SPEC §3 options and hand callbacks the native request. */
+/** The route factories accept every documented option and hand callbacks the native request. */
 export function mount(apiKeys: ApiKeys, resets: ResetTokens, invites: Invitations): unknown[] {
   interface User {
     id: string;

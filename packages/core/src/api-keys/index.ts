@@ -184,7 +184,7 @@ export class ApiKeys {
    * synchronously (`MemoryStore` does): the result itself, or a promise of it
    * when the store is asynchronous (`RedisStore`). For per-request hot paths —
    * the HTTP guards use it, so a guarded request on a `MemoryStore` allocates
-   * no promise at all (SPEC §6 gives the guard ~1 µs). Elsewhere, `await
+   * no promise at all (the guard's budget is about 1 µs). Elsewhere, `await
    * verify()` is simpler and costs the same.
    *
    * @param key - the presented key (any value; non-strings are `MALFORMED`)

@@ -1,6 +1,5 @@
 /**
- * SPEC §5: "constant-time comparison everywhere a secret-derived value is
- * compared". safe-equal.test.ts proves the comparer itself has no early exit;
+ * Every secret-derived value is compared in constant time. safe-equal.test.ts proves the comparer itself has no early exit;
  * this file proves every place that compares a stored hash with a presented
  * credential's hashes goes through it — for each candidate, stored hash first
  * — so a refactor to `===` (or a short-circuit over candidates) fails here.

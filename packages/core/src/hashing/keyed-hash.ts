@@ -9,9 +9,10 @@ const MAX_MESSAGE = 1024;
 
 /**
  * HMAC-SHA256 with one precomputed key. Hand-written from two one-shot
- * `crypto.hash` calls because `createHmac` costs ~1.3 µs per call on our
- * machines and the API-key guard's whole budget is ~1 µs (SPEC §6). Output is
- * byte-identical to `createHmac('sha256', key)` — a test checks that.
+ * `crypto.hash` calls because `createHmac` alone costs more than the API-key
+ * guard's whole budget of about 1 µs per request (`bench/micro`, "keyed
+ * hash", compares the two). Output is byte-identical to
+ * `createHmac('sha256', key)` — a test checks that.
  */
 class FastHmac {
   private readonly inner: Buffer;
@@ -40,8 +41,8 @@ class FastHmac {
     // them on a slower path rather than silently truncating or throwing.
     if (written > MAX_MESSAGE - 4) return this.digestLong(message);
     // The inner digest travels as a 'binary' (latin1) string, not a Buffer: on Node 20
-    // `crypto.hash(…, 'buffer')` costs ~3× the string form, and a latin1
-    // string maps each char back to exactly one byte when written.
+    // `crypto.hash(…, 'buffer')` costs several times the string form (bench/RESULTS.md,
+    // "Design choices"), and a latin1 string maps each char back to exactly one byte when written.
     let view = this.innerViews[written];
     if (view === undefined) {
       view = this.inner.subarray(0, BLOCK + written);

@@ -5,8 +5,8 @@ import { timingSafeEqual } from 'node:crypto';
  * every difference into one accumulator with no early exit. This runs on
  * every verification (stored hash vs. presented hash), and the loop costs
  * about half of encoding both strings into buffers for
- * `crypto.timingSafeEqual` (~100 ns vs ~200 ns for a 51-character hash on
- * Node 20). Comparing UTF-16 code units is also stricter than comparing UTF-8
+ * `crypto.timingSafeEqual` (bench/RESULTS.md, "Design choices", has the
+ * figures). Comparing UTF-16 code units is also stricter than comparing UTF-8
  * bytes: lone surrogates, which UTF-8 encoding collapses into U+FFFD, stay
  * distinct.
  *

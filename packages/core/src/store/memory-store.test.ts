@@ -77,7 +77,7 @@ describe('MemoryStore specifics', () => {
   });
 
   // Deadlines are stored as int32 ms offsets from a moving base, with exact
-  // doubles as the fallback (see Slots in memory-store.ts): every path must
+  // doubles as the fallback (see memory/slots.ts): every path must
   // still expire at exactly the millisecond the TTL ends.
   describe('TTL deadlines stay exact to the millisecond', () => {
     const DAY = 86_400_000;

@@ -12,6 +12,9 @@ import type {
   UseResult,
   WindowCount,
 } from './types.js';
+import { ownCopy } from './memory/record-copy.js';
+import { deadline, Slots } from './memory/slots.js';
+import { UsedBySets } from './memory/used-by.js';
 import { firstUseFailure } from './use-checks.js';
 
 /** Options of {@link MemoryStore}. */
@@ -34,200 +37,18 @@ interface Counter {
   resetAt: number;
 }
 
-/** Smallest slot arrays (they double from here): 4 KiB of deadlines per {@link Slots} in an empty store. */
-const MIN_SLOTS = 1024;
-/** `due` marker: no deadline (`ttlMs: null`). */
-const NEVER = 0x7fff_ffff;
-/** `due` marker: the exact deadline is in `far` (it does not fit an int32 ms offset from `base`). */
-const FAR = -0x8000_0000;
-/** Near deadlines (within ±12.4 days of now) that do not fit an offset move `base` rather than go `far`. */
-const REBASE_WITHIN = 2 ** 30;
-
-/**
- * Values and their TTL deadlines at small-integer slots, in flat arrays.
- *
- * Why not a `Map<id, { record, dropAt }>`: Node 20 has no pointer compression,
- * so that wrapper is a 40-byte object plus a 16-byte HeapNumber for `dropAt`
- * (epoch ms never fit a Smi): 56 bytes and two heap objects per record, on
- * top of the Map's own ~29-byte entry. Here the Map's value is the slot number
- * (a Smi, stored in the Map entry at no extra cost), the value sits in a plain
- * array (8 bytes) and the deadline in an `Int32Array` (4 bytes, off the JS
- * heap, invisible to the GC): 12 bytes and no object per entry. Measured at
- * 1M reset tokens (record + per-user index entry, `bench/scale/rss-child.mjs`):
- * 411 → 311 bytes of heap and ~480 → ~385 bytes of RSS per token, and three
- * heap objects fewer per token for the GC to mark and the lookups to miss on.
- *
- * Deadlines stay exact to the millisecond: an int32 holds a whole-ms offset
- * from `base` (±24.8 days). `base` moves forward (one O(n) pass, at most every
- * ~12 days of clock time) when a near deadline stops fitting; deadlines that
- * still do not fit (TTLs beyond ~24 days, fractional ms from a custom clock)
- * are kept as doubles in `far`, a `Float64Array` allocated on first need
- * (then 12 bytes per slot instead of 4).
- *
- * Freed slots are reused (LIFO); {@link Slots.compact} gives memory back after
- * mass expiry.
- */
-class Slots<T> {
-  /** Value per slot; `undefined` in free slots (stored values are never `undefined`). */
-  values: Array<T | undefined> = [];
-  /** Deadline per slot: whole ms after `base`, or {@link NEVER} / {@link FAR}. */
-  private due = new Int32Array(MIN_SLOTS);
-  /** Exact deadlines of the {@link FAR} slots; allocated on first need. */
-  private far: Float64Array | undefined;
-  /** Store-clock ms the offsets in `due` count from (moved to the clock by the first deadline). */
-  private base = 0;
-  /** Freed slots, reused before the high-water mark grows. */
-  private free: number[] = [];
-  /** Slots handed out so far (the high-water mark). */
-  private used = 0;
-
-  /**
-   * @param dropAt - store-clock ms at which the TTL drops the value (Infinity = never)
-   * @param now - the store clock now (decides whether `base` should move)
-   * @returns the slot now holding `value`
-   */
-  add(value: T, dropAt: number, now: number): number {
-    let slot = this.free.pop();
-    if (slot === undefined) {
-      slot = this.used++;
-      if (slot === this.due.length) this.resize(slot * 2);
-    }
-    this.values[slot] = value;
-    this.setDropAt(slot, dropAt, now);
-    return slot;
-  }
-
-  /** @returns whether the slot's deadline is at or before `now` (its TTL has passed) */
-  expired(slot: number, now: number): boolean {
-    const due = this.due[slot] as number;
-    if (due === FAR) return ((this.far as Float64Array)[slot] as number) <= now;
-    return due !== NEVER && this.base + due <= now;
-  }
-
-  /** @returns the slot's deadline in store-clock ms (Infinity = never) */
-  dropAt(slot: number): number {
-    const due = this.due[slot] as number;
-    if (due === NEVER) return Number.POSITIVE_INFINITY;
-    return due === FAR ? ((this.far as Float64Array)[slot] as number) : this.base + due;
-  }
-
-  /** Sets the slot's deadline (see {@link add}). */
-  setDropAt(slot: number, dropAt: number, now: number): void {
-    if (this.encode(slot, dropAt)) return;
-    if (Math.abs(dropAt - now) < REBASE_WITHIN) {
-      this.due[slot] = NEVER; // its old deadline is moot: keep rebase() from re-encoding it
-      this.rebase(Math.floor(now));
-      if (this.encode(slot, dropAt)) return;
-    }
-    this.toFar(slot, dropAt);
-  }
-
-  /** Frees a slot (its Map entry must be deleted by the caller). */
-  release(slot: number): void {
-    this.values[slot] = undefined;
-    this.free.push(slot);
-  }
-
-  /** Whether more than half of the handed-out slots are free (and there are enough to bother). */
-  get sparse(): boolean {
-    return this.used > MIN_SLOTS && this.free.length * 2 > this.used;
-  }
-
-  /**
-   * Renumbers the live slots densely and shrinks the arrays. Every table that
-   * points into these slots must be passed: their entries are rewritten in
-   * place (setting an existing key neither adds an entry nor reorders).
-   */
-  compact(tables: Iterable<Map<string, number>>): void {
-    const { values, due, far } = this;
-    let capacity = MIN_SLOTS;
-    while (capacity < this.used - this.free.length) capacity *= 2;
-    this.values = [];
-    this.due = new Int32Array(capacity);
-    this.far = undefined;
-    this.free = [];
-    let next = 0;
-    for (const table of tables) {
-      for (const [key, slot] of table) {
-        this.values.push(values[slot]);
-        const offset = due[slot] as number;
-        if (offset === FAR) {
-          this.far ??= new Float64Array(capacity);
-          this.far[next] = (far as Float64Array)[slot] as number;
-        }
-        this.due[next] = offset;
-        table.set(key, next++);
-      }
-    }
-    this.used = next;
-  }
-
-  /** Drops every value. */
-  clear(): void {
-    this.values = [];
-    this.due = new Int32Array(MIN_SLOTS);
-    this.far = undefined;
-    this.free = [];
-    this.used = 0;
-  }
-
-  /** Stores `dropAt` as an offset when it fits one exactly. @returns whether it did */
-  private encode(slot: number, dropAt: number): boolean {
-    const offset = dropAt - this.base;
-    if ((offset | 0) === offset && offset !== FAR && offset !== NEVER) {
-      this.due[slot] = offset;
-      return true;
-    }
-    if (dropAt === Number.POSITIVE_INFINITY) {
-      this.due[slot] = NEVER;
-      return true;
-    }
-    return false;
-  }
-
-  /** Re-encodes every live deadline against a new `base` (exact: what no longer fits goes `far`). */
-  private rebase(base: number): void {
-    const old = this.base;
-    this.base = base;
-    for (let slot = 0; slot < this.used; slot++) {
-      const due = this.due[slot] as number;
-      if (due === NEVER || this.values[slot] === undefined) continue;
-      const dropAt = due === FAR ? ((this.far as Float64Array)[slot] as number) : old + due;
-      if (!this.encode(slot, dropAt)) this.toFar(slot, dropAt);
-    }
-  }
-
-  private toFar(slot: number, dropAt: number): void {
-    this.far ??= new Float64Array(this.due.length);
-    this.far[slot] = dropAt;
-    this.due[slot] = FAR;
-  }
-
-  private resize(capacity: number): void {
-    const due = new Int32Array(capacity);
-    due.set(this.due);
-    this.due = due;
-    if (this.far) {
-      const far = new Float64Array(capacity);
-      far.set(this.far);
-      this.far = far;
-    }
-  }
-}
-
 /**
  * In-process store: the zero-setup default. Atomicity comes from doing every
  * check-and-update synchronously (no `await` between read and write), which
  * is exactly one atomic step on Node's single thread. State is per process:
  * use `@tokenkit/redis` when several processes must share it.
  *
- * Memory: records are kept as the copy `put` made, keyed by id in a `Map`
- * whose values are slot numbers into {@link Slots} (record + TTL deadline, no
- * wrapper object). Measured with `bench/scale/rss-child.mjs` at 1M records on
- * Node 20: 381–397 bytes of RSS (311 of heap) per reset token including its
- * per-user index entry, against 315–349 (261) for a bare `Map` of similar
- * records; what remains is the record itself (~232 bytes: object, hash, id,
- * subject, two timestamps as HeapNumbers) and two ~29-byte Map entries.
+ * Layout: each namespace is a `Map` from id to a slot number in
+ * {@link Slots} (record + TTL deadline, no wrapper object; see
+ * `memory/slots.ts`); records are kept as the copy `put` made
+ * (`memory/record-copy.ts`); used-by sets live beside the records
+ * (`memory/used-by.ts`). `bench/scale/rss-child.mjs` measures the RSS per
+ * record at 1M records (bench/RESULTS.md, "Scale").
  *
  * @example
  * ```ts
@@ -247,18 +68,12 @@ export class MemoryStore implements Store {
    * one id as a plain string (the common case costs no Set) or a Set of ids.
    * Keyed by the subject string itself rather than a joined `ns\0subject`
    * key: the managers pass the same string object they store in the record
-   * (`userId`, `ownerId`…), so the index adds no key string of its own (~32
-   * bytes per subject at 1M records).
+   * (`userId`, `ownerId`…), so the index adds no key string of its own.
    */
   private readonly indexes = new Map<string, Map<string, number>>();
   private readonly indexSlots = new Slots<string | Set<string>>();
-  /**
-   * `ns\0id` → the record's used-by set (`use` with a subject): a `Set` for
-   * the membership test and, in the same order, an array so that
-   * {@link MemoryStore.usedBy} pages by position in O(page). Lives and dies
-   * with its record; never copied into it.
-   */
-  private readonly used = new Map<string, { members: Set<string>; order: string[] }>();
+  /** Who has used each record with a subject (`use` with `subject`); never copied into the record. */
+  private readonly usedSets = new UsedBySets();
   private timer: NodeJS.Timeout | undefined;
   private entries = 0;
 
@@ -279,14 +94,14 @@ export class MemoryStore implements Store {
   }
 
   async put(ns: string, record: StoredRecord, options: PutOptions): Promise<boolean> {
-    const table = this.table(ns);
+    const table = tableOf(this.records, ns);
     const slots = this.recordSlots;
     const slot = table.get(record.id);
     const now = this.now();
     if (options.ifAbsent && slot !== undefined && !slots.expired(slot, now)) return false;
     if (slot === undefined) this.reserve();
     // A new record starts with nobody in its used-by set.
-    if (this.used.size > 0) this.used.delete(usedKey(ns, record.id));
+    this.usedSets.forget(ns, record.id);
     const copy = ownCopy(record);
     const dropAt = deadline(now, options.ttlMs);
     if (slot === undefined) {
@@ -366,21 +181,14 @@ export class MemoryStore implements Store {
     const uses = record.uses ?? 0;
     if (record.maxUses != null && uses >= record.maxUses) return { ok: false, reason: 'EXHAUSTED' };
     const subject = request.subject;
-    const used = subject === undefined ? undefined : this.used.get(usedKey(ns, id));
+    const used = subject === undefined ? undefined : this.usedSets.find(ns, id);
     if (subject !== undefined && used?.members.has(subject)) return { ok: false, reason: 'ALREADY_REDEEMED' };
     if (record.email != null && request.email !== record.email) return { ok: false, reason: 'EMAIL_MISMATCH' };
     if (record.maxUses == null && subject === undefined) {
       return rateWindow ? { ok: true, record: record as R, window: rateWindow } : { ok: true, record: record as R };
     }
     const next: StoredRecord = { ...record, uses: uses + 1 };
-    if (subject !== undefined) {
-      if (used) {
-        used.members.add(subject);
-        used.order.push(subject);
-      } else {
-        this.used.set(usedKey(ns, id), { members: new Set([subject]), order: [subject] });
-      }
-    }
+    if (subject !== undefined) this.usedSets.add(ns, id, subject, used);
     slots.values[slot] = next;
     if (next.maxUses != null && uses + 1 >= next.maxUses && request.retainMs !== undefined) {
       const now = this.now();
@@ -390,13 +198,7 @@ export class MemoryStore implements Store {
   }
 
   async usedBy(ns: string, id: string, options: UsedByPageOptions = {}): Promise<UsedByPage> {
-    const limit = pageLimit(options.limit);
-    const start = options.cursor === undefined ? 0 : Number(options.cursor);
-    if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`MemoryStore.usedBy: invalid cursor ${JSON.stringify(options.cursor)}`);
-    const used = this.live(ns, id) < 0 ? undefined : this.used.get(usedKey(ns, id));
-    if (!used) return { ids: [], cursor: null };
-    const end = Math.min(used.order.length, start + limit);
-    return { ids: used.order.slice(start, end), cursor: end < used.order.length ? String(end) : null };
+    return this.usedSets.page(this.live(ns, id) < 0 ? undefined : this.usedSets.find(ns, id), options);
   }
 
   async hit(ns: string, key: string, windowMs: number, cost = 1): Promise<WindowCount> {
@@ -406,7 +208,7 @@ export class MemoryStore implements Store {
   async indexAdd(ns: string, subject: string, id: string, ttlMs: number | null): Promise<void> {
     const now = this.now();
     const dropAt = deadline(now, ttlMs);
-    const sets = this.indexTable(ns);
+    const sets = tableOf(this.indexes, ns);
     const slots = this.indexSlots;
     const slot = sets.get(subject);
     if (slot === undefined) {
@@ -486,26 +288,8 @@ export class MemoryStore implements Store {
     this.counters.clear();
     this.indexes.clear();
     this.indexSlots.clear();
-    this.used.clear();
+    this.usedSets.clear();
     this.entries = 0;
-  }
-
-  private table(ns: string): Map<string, number> {
-    let table = this.records.get(ns);
-    if (!table) {
-      table = new Map();
-      this.records.set(ns, table);
-    }
-    return table;
-  }
-
-  private indexTable(ns: string): Map<string, number> {
-    let sets = this.indexes.get(ns);
-    if (!sets) {
-      sets = new Map();
-      this.indexes.set(ns, sets);
-    }
-    return sets;
   }
 
   /** @returns the record's slot, or -1 when it is absent or past its TTL (then dropped) */
@@ -515,7 +299,7 @@ export class MemoryStore implements Store {
     if (slot === undefined) return -1;
     if (this.recordSlots.expired(slot, this.now())) {
       this.unlink(table!, id, this.recordSlots, slot);
-      if (this.used.size > 0) this.used.delete(usedKey(ns, id));
+      this.usedSets.forget(ns, id);
       return -1;
     }
     return slot;
@@ -533,7 +317,7 @@ export class MemoryStore implements Store {
     const slot = table?.get(id);
     if (slot !== undefined) this.unlink(table!, id, this.recordSlots, slot);
     if (this.counters.delete(`${ns}\u0000rl\u0000${id}`)) this.entries--;
-    if (this.used.size > 0) this.used.delete(usedKey(ns, id));
+    this.usedSets.forget(ns, id);
   }
 
   /**
@@ -545,10 +329,7 @@ export class MemoryStore implements Store {
     const now = this.now();
     this.expireTables(this.records, this.recordSlots, now);
     // Used-by sets whose record is gone (expired above) go with it.
-    for (const key of this.used.keys()) {
-      const split = key.indexOf('\u0000');
-      if (this.records.get(key.slice(0, split))?.get(key.slice(split + 1)) === undefined) this.used.delete(key);
-    }
+    if (this.usedSets.size > 0) this.usedSets.prune((ns, id) => this.records.get(ns)?.get(id) !== undefined);
     for (const [key, counter] of this.counters) {
       if (counter.resetAt <= now) {
         this.counters.delete(key);
@@ -592,76 +373,12 @@ export class MemoryStore implements Store {
   }
 }
 
-/** @returns the key of a record's used-by set in {@link MemoryStore} */
-function usedKey(ns: string, id: string): string {
-  return `${ns}\u0000${id}`;
-}
-
-/**
- * @param limit - a page size hint
- * @returns a positive integer page size (default 100)
- */
-function pageLimit(limit: number | undefined): number {
-  if (limit === undefined) return 100;
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`usedBy: limit must be a positive integer, got ${limit}`);
-  return limit;
-}
-
-/** @returns the store-clock ms at which a TTL of `ttlMs` from `now` ends (Infinity = never) */
-function deadline(now: number, ttlMs: number | null): number {
-  return ttlMs === null ? Number.POSITIVE_INFINITY : now + Math.max(0, ttlMs);
-}
-
-/** Per record shape (its field names), the JSON text of an object with those fields. */
-const templates = new Map<string, string>();
-/** Record shapes are few (one per manager and version); a bound keeps odd callers from growing the cache. */
-const MAX_TEMPLATES = 64;
-
-/**
- * The store's own copy of a record. Why not `{ ...record }`: one
- * `put` site sees every record shape (keys, reset tokens, invitations), so
- * V8's spread-clone cache goes megamorphic and every copy gets 4 in-object
- * fields plus a separate property array — one more dependent memory read on
- * every verification, and ~16 bytes more per API key. `JSON.parse` of a
- * template with the record's field names sizes the object to its exact field
- * count; the values are then assigned, keeping the original top-level strings
- * (which the indexes already hold) rather than copies. The hash is made flat:
- * hashes arrive as `tag + '$' + digest` ropes, ~45 bytes more each. Nested
- * values are copied too (below). Measured with bench/scale at 1M keys on our
- * 2-vCPU machines: ~1 µs less per verification (4.8 → 3.8 µs, median of five
- * runs each) at the same RSS per reset token. Records are JSON by
- * contract (RedisStore stores every field as JSON text), so the copies are exact.
- *
- * @param record - a record as written
- * @returns a copy with the same own fields
- */
-function ownCopy<T extends StoredRecord>(record: T): T {
-  const keys = Object.keys(record);
-  const signature = JSON.stringify(keys);
-  let template = templates.get(signature);
-  if (template === undefined) {
-    // JSON.parse makes every name an own data field (`__proto__` too), so
-    // Object.assign below writes fields and never reaches a setter.
-    template = JSON.stringify(Object.fromEntries(keys.map((key) => [key, 0])));
-    if (templates.size < MAX_TEMPLATES) templates.set(signature, template);
+/** @returns the namespace's table (id or subject → slot), created on first use */
+function tableOf(tables: Map<string, Map<string, number>>, ns: string): Map<string, number> {
+  let table = tables.get(ns);
+  if (!table) {
+    table = new Map();
+    tables.set(ns, table);
   }
-  const copy: Record<string, unknown> = Object.assign(JSON.parse(template) as Record<string, unknown>, record);
-  copy['hash'] = flatten(record.hash);
-  // Nested values (scopes, meta, usedBy) are JSON by contract: copied here, they
-  // are allocated right beside the record, so a verification reads nearby memory.
-  for (const key of keys) {
-    const value = copy[key];
-    if (typeof value === 'object' && value !== null) copy[key] = JSON.parse(JSON.stringify(value));
-  }
-  return copy as T;
-}
-
-/**
- * A flat copy of a string (a JSON round trip is exact for every string).
- *
- * @param value - usually the record's hash
- * @returns the same characters as one flat string (non-strings unchanged)
- */
-function flatten<T>(value: T): T {
-  return typeof value === 'string' && value.length > 12 ? (JSON.parse(JSON.stringify(value)) as T) : value;
+  return table;
 }

@@ -14,8 +14,9 @@
  * The fold is a sum of squared byte differences (zero iff all bytes are
  * equal) rather than `bit.bor(acc, bit.bxor(a, b))`: the same branch-free
  * XOR-accumulate idea, but plain VM arithmetic instead of two C calls per
- * byte through the sandbox's global table — measured ~3 µs instead of ~9 µs
- * per comparison on Redis 7.0, which matters on the one-round-trip verify path.
+ * byte through the sandbox's global table — about a third of the time per
+ * comparison (bench/RESULTS.md, "Design choices"), which matters on the
+ * one-round-trip verify path.
  * Missing bytes (shorter stored value) count as 256, which no byte equals.
  *
  * Hash values are stored and passed as JSON text (`"v1$…"`), so both sides
