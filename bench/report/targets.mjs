@@ -250,7 +250,7 @@ export function judgeTargets(s) {
     }
     out.push(entry);
   }
-  // Postgres (SPEC §7.1): one round trip per verification; p50 ≤ 1.3× SELECT 1; flat from 1k to 1M keys.
+  // Postgres: one round trip per verification; p50 ≤ 1.3× SELECT 1; flat from 1k to 1M keys.
   {
     const pgs = s.postgres?.ok && !s.postgres.skipped ? s.postgres : undefined;
     const rows = pgs?.results ?? [];
