@@ -172,6 +172,37 @@ describe('createResetFlow', () => {
     });
   });
 
+  it('POST /confirm: a malformed token is 410 MALFORMED without a store call; a manager of another package copy goes through its public methods', async () => {
+    const store = new InstrumentedStore(new MemoryStore({ sweepIntervalMs: 0 }));
+    const events: string[] = [];
+    const resets = new ResetTokens({ store, secret, onEvent: (e) => events.push(`${e.type}:${e.code ?? ''}`) });
+    const base = { baseUrl: 'https://app.example.com/auth/reset', findUserByEmail: () => null, sendResetEmail: () => {}, setPassword: () => {} };
+    const confirm = (handle: ReturnType<typeof createResetFlow>, token: string) =>
+      handle(neutralRequest({ method: 'POST', path: '/confirm', headers: json, raw: JSON.stringify({ token, password: 'long enough password' }) }));
+    const malformed = await confirm(createResetFlow({ ...base, resets }), 'rst_nope');
+    expect(malformed?.status).toBe(410);
+    expect(JSON.parse(malformed?.body ?? '{}')).toMatchObject({ code: 'MALFORMED' });
+    expect(store.total()).toBe(0);
+    expect(events).toEqual(['reset.rejected:MALFORMED']);
+
+    // The same manager seen through a plain object (as a second ESM/CJS copy of the package would see it).
+    const revoked: string[] = [];
+    const foreign = {
+      store: resets.store,
+      issue: resets.issue.bind(resets),
+      check: resets.check.bind(resets),
+      consume: resets.consume.bind(resets),
+      revokeAll: (userId: string) => {
+        revoked.push(userId);
+        return resets.revokeAll(userId);
+      },
+    } as unknown as ResetTokens;
+    const { token } = await resets.issue('u1');
+    expect((await confirm(createResetFlow({ ...base, resets: foreign }), token))?.status).toBe(200);
+    expect(revoked).toEqual(['u1']);
+    expect((await confirm(createResetFlow({ ...base, resets: foreign }), token))?.status).toBe(410);
+  });
+
   it('lets errors from app callbacks propagate (the framework answers them), but store failures become 503', async () => {
     const { handle, resets } = setup({
       setPassword: () => {
