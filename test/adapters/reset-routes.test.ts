@@ -102,7 +102,10 @@ describe.each(FRAMEWORKS.flatMap((framework) => [false, true].map((preparsed) =>
     });
 
     it('JSON clients: GET and HEAD check without consuming → { valid, expiresAt }; POST confirm then consumes once', async () => {
-      const { token, expiresAt } = await fixture.resets.issue('u_alice');
+      const {
+        token,
+        reset: { expiresAt },
+      } = await fixture.resets.issue('u_alice');
       for (let i = 0; i < 3; i++) {
         const res = await call(server.url, `/auth/reset/${token}`);
         expect(res.status).toBe(200);

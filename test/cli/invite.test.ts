@@ -106,7 +106,7 @@ describe('invite create / list / revoke / stats', () => {
     const app = await appStore(sandbox.prefix);
     try {
       const invites = new Invitations({ store: app.store, secret: SECRET });
-      expect(await invites.redeem(code, { userId: 'new-user' })).toMatchObject({ valid: true, role: 'owner' });
+      expect(await invites.redeem(code, { userId: 'new-user' })).toMatchObject({ valid: true, invitation: { role: 'owner' } });
     } finally {
       app.close();
     }

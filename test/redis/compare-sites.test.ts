@@ -61,7 +61,10 @@ describe('RedisStore: comparisons made in Node are constant-time, over every can
 
   it('reset-token and invitation checks', async () => {
     const resets = new ResetTokens({ store: harness.store, secret: SECRET });
-    const { token, id } = await resets.issue('cmp-user');
+    const {
+      token,
+      reset: { id },
+    } = await resets.issue('cmp-user');
     seen.calls.length = 0;
     expect((await resets.check(token)).valid).toBe(true);
     expect(seen.calls).toEqual(compared(await storedHash('rst', id), token));

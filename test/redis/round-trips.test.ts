@@ -182,6 +182,8 @@ describe('RedisStore round trips (MONITOR on a private server)', () => {
       }),
     ]);
     rows.push(['resets.check', await measure(() => resets.check(token))]);
+    rows.push(['resets.get', await measure(() => resets.get(token.slice(4, 14)))]);
+    rows.push(['resets.list (1 token)', await measure(() => resets.list({ userId: 'rt-user' }))]);
     rows.push(['resets.consume', await measure(() => resets.consume(token))]);
     let code = '';
     rows.push([
@@ -203,6 +205,8 @@ describe('RedisStore round trips (MONITOR on a private server)', () => {
     expect(count.get('apiKeys.verify (hash mismatch)')).toBe(1);
     expect(count.get('apiKeys.verify (malformed: bad checksum)')).toBe(0);
     expect(count.get('resets.check')).toBe(1);
+    expect(count.get('resets.get')).toBe(1);
+    expect(count.get('resets.list (1 token)')).toBe(2);
     expect(count.get('invites.check')).toBe(1);
     expect(count.get('invites.redeem')).toBe(1);
     expect(count.get('apiKeys.create')).toBe(2);

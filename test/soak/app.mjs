@@ -127,8 +127,8 @@ admin.post('/keys/:id/revoke', wrap(async (req, res) => {
   res.json({ revoked: Boolean(await apiKeys.revoke(req.params.id)) });
 }));
 admin.post('/resets', wrap(async (req, res) => {
-  const { token, expiresAt } = await resets.issue(req.body.userId);
-  res.status(201).json({ token, expiresAt });
+  const { token, reset } = await resets.issue(req.body.userId);
+  res.status(201).json({ token, expiresAt: reset.expiresAt });
 }));
 admin.post('/invites', wrap(async (req, res) => {
   const { code, invitation } = await invites.create({ createdBy: 'soak-admin', maxUses: req.body.maxUses });

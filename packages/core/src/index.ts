@@ -48,7 +48,7 @@ export type {
 } from './api-keys/index.js';
 
 export { ResetTokens } from './reset-tokens/index.js';
-export type { ResetTokenRecord, ResetTokensOptions, ResetFailureCode, ResetTokenResult } from './reset-tokens/index.js';
+export type { ResetToken, ResetTokenRecord, ResetTokensOptions, ResetFailureCode, ResetTokenResult } from './reset-tokens/index.js';
 
 export { Invitations, USED_BY_PREVIEW } from './invitations/index.js';
 export type {

@@ -158,7 +158,7 @@ async function accept(ctx: PageContext, user: User): Promise<PageResult> {
     // A mismatch may be fixed by signing in with the invited account: keep the invitation for that.
     return { redirect: PATHS.acceptPage, cookies: result.code === 'EMAIL_MISMATCH' ? [] : [clearInviteCookie(ctx.app)] };
   }
-  grantInvitedRole(ctx.app, user.id, result.role);
+  grantInvitedRole(ctx.app, user.id, result.invitation.role);
   return { redirect: PATHS.welcome, cookies: [clearInviteCookie(ctx.app)] };
 }
 
@@ -201,7 +201,7 @@ async function signUp(ctx: PageContext): Promise<PageResult> {
     ctx.app.log(`sign-up of ${user.email} rolled back: invitation ${redeemed.code}`);
     return invalidPage(redeemed.code, [clearInviteCookie(ctx.app)]);
   }
-  grantInvitedRole(ctx.app, user.id, redeemed.role);
+  grantInvitedRole(ctx.app, user.id, redeemed.invitation.role);
   ctx.signIn(ctx.app.users.get(user.id) ?? user);
   ctx.flash('ok', 'Account created and invitation accepted.');
   return { redirect: PATHS.welcome, cookies: [clearInviteCookie(ctx.app)] };

@@ -473,9 +473,11 @@ describe('ApiKeys', () => {
       expect(build).toThrow(message);
     });
 
-    it('names the missing method of a partial store', () => {
+    it('names every missing method of a partial store in one error', () => {
       const partial = { put: store.put, get: store.get, update: store.update, delete: store.delete, consume: store.consume } as unknown as Store;
-      expect(() => new ApiKeys({ store: partial, secret: TEST_SECRET })).toThrow('ApiKeys: options.store does not implement Store.use()');
+      expect(() => new ApiKeys({ store: partial, secret: TEST_SECRET })).toThrow(
+        'ApiKeys: options.store does not implement Store.use(), Store.hit(), Store.indexAdd(), Store.indexMembers(), Store.indexRemove();',
+      );
     });
   });
 

@@ -380,7 +380,8 @@ export class ApiKeys {
     if (last !== undefined && now - last < LAST_USED_EVERY_MS) return;
     if (this.lastUsedWritten.size >= LAST_USED_TRACKED) this.lastUsedWritten.clear();
     this.lastUsedWritten.set(id, now);
-    this.pipeline.store.update<ApiKeyRecord>(NS, id, { lastUsedAt: now }).catch(() => {
+    // Through pipeline.call(): a store that throws synchronously must not fail the verification either.
+    this.pipeline.call(() => this.pipeline.store.update<ApiKeyRecord>(NS, id, { lastUsedAt: now })).catch(() => {
       // Best effort: a missed lastUsedAt write must not fail a verified request.
       this.lastUsedWritten.delete(id);
     });

@@ -67,8 +67,8 @@ describe('every stored-hash comparison goes through the constant-time comparer',
     expectCompared(keyHash, key);
 
     const resets = new ResetTokens({ store, secret });
-    const { token, id } = await resets.issue('user-1');
-    const resetHash = storedHash(store, 'rst', id);
+    const { token, reset } = await resets.issue('user-1');
+    const resetHash = storedHash(store, 'rst', reset.id);
     seen.calls.length = 0;
     expect((await resets.check(token)).valid).toBe(true);
     expectCompared(resetHash, token);

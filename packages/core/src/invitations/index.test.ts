@@ -25,10 +25,10 @@ describe('Invitations', () => {
     const team = await invites.create({ createdBy: 'founder', role: 'editor', maxUses: 5, expiresIn: '72h' });
 
     const first = await invites.redeem(admin.code, { userId: 'alice' });
-    expect(first).toMatchObject({ valid: true, role: 'admin', invitation: { id: admin.invitation.id, uses: 1 } });
+    expect(first).toMatchObject({ valid: true, invitation: { id: admin.invitation.id, role: 'admin', uses: 1 } });
     expect((await invites.get(admin.invitation.id))?.usedBy).toEqual(['alice']);
     expect(await invites.redeem(admin.code, { userId: 'bob' })).toEqual({ valid: false, code: 'EXHAUSTED' });
-    expect(await invites.redeem(team.code, { userId: 'bob' })).toMatchObject({ valid: true, role: 'editor' });
+    expect(await invites.redeem(team.code, { userId: 'bob' })).toMatchObject({ valid: true, invitation: { role: 'editor' } });
     // A well-formed code that was never issued.
     expect(await invites.redeem(generateCredential('inv').credential, { userId: 'carol' })).toEqual({ valid: false, code: 'NOT_FOUND' });
 
@@ -65,7 +65,7 @@ describe('Invitations', () => {
   it('check is non-consuming and reports the invitation and role', async () => {
     const { invites } = setup();
     const { code, invitation } = await invites.create({ createdBy: 'admin', role: 'viewer' });
-    for (let i = 0; i < 3; i++) expect(await invites.check(code)).toEqual({ valid: true, invitation, role: 'viewer' });
+    for (let i = 0; i < 3; i++) expect(await invites.check(code)).toEqual({ valid: true, invitation });
     expect((await invites.get(invitation.id))?.uses).toBe(0);
   });
 
@@ -125,8 +125,7 @@ describe('Invitations', () => {
       expect(await invites.redeem(code, { userId: 'u2' })).toMatchObject({ valid: true, invitation: { uses: 2, status: 'active' } });
       expect(await invites.redeem(code, { userId: 'u3' })).toMatchObject({
         valid: true,
-        role: 'editor',
-        invitation: { uses: 3, status: 'exhausted' },
+        invitation: { role: 'editor', uses: 3, status: 'exhausted' },
       });
       expect((await invites.get(invitation.id))?.usedBy.sort()).toEqual(['u1', 'u2', 'u3']);
       expect((await invites.list({ createdBy: 'a' }))[0]?.usedBy.sort()).toEqual(['u1', 'u2', 'u3']);

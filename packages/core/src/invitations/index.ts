@@ -9,7 +9,7 @@ import {
   type Meta,
   normalizeEmail,
 } from '../pipeline/validate.js';
-import { ConfigError, InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { registerEventSink } from '../events.js';
 import { matchesAnyHash } from '../hashing/match.js';
 import type { Store, StoredRecord } from '../store/types.js';
@@ -92,10 +92,8 @@ export type InvitationFailureCode =
   | 'ALREADY_REDEEMED'
   | 'EMAIL_MISMATCH';
 
-/** Result of {@link Invitations.check} and {@link Invitations.redeem}. */
-export type InvitationResult =
-  | { valid: true; invitation: Invitation; role: string }
-  | { valid: false; code: InvitationFailureCode };
+/** Result of {@link Invitations.check} and {@link Invitations.redeem}: the invitation (its `role` included) or why not. */
+export type InvitationResult = { valid: true; invitation: Invitation } | { valid: false; code: InvitationFailureCode };
 
 /** Counts by status, from {@link Invitations.stats}. */
 export interface InvitationStats {
@@ -114,7 +112,7 @@ export interface InvitationStats {
  * const invites = new Invitations({ store, secret })
  * const { code } = await invites.create({ createdBy: admin.id, role: 'editor', maxUses: 5, expiresIn: '72h' })
  * const result = await invites.redeem(code, { userId: newUser.id, email: newUser.email })
- * if (result.valid) grant(newUser, result.role)
+ * if (result.valid) grant(newUser, result.invitation.role)
  * ```
  */
 export class Invitations {
@@ -124,14 +122,9 @@ export class Invitations {
 
   /** @param options - store, secret(s), prefix (default `'inv'`), ttl, retention, clock, events */
   constructor(options: InvitationsOptions) {
-    this.pipeline = new CredentialPipeline(options, 'inv', 'Invitations');
+    // usedBy: the paged read of who redeemed an invitation.
+    this.pipeline = new CredentialPipeline(options, 'inv', 'Invitations', ['usedBy']);
     registerEventSink(this, this.pipeline);
-    if (typeof options.store.usedBy !== 'function') {
-      throw new ConfigError(
-        'Invitations: options.store does not implement Store.usedBy() (the paged read of who redeemed an invitation); ' +
-          'update the store package, or add it to a custom store',
-      );
-    }
     this.ttlMs = parseDuration(options.ttl ?? '7d', 'Invitations: ttl');
     this.retentionMs = parseDuration(options.retention ?? '7d', 'Invitations: retention');
   }
@@ -191,7 +184,7 @@ export class Invitations {
    * Checks a code without redeeming it (safe for GET/HEAD).
    *
    * @param code - the presented code
-   * @returns the invitation and role, or `{ valid: false, code }`
+   * @returns `{ valid: true, invitation }` or `{ valid: false, code }`
    */
   async check(code: unknown): Promise<InvitationResult> {
     const resolved = this.pipeline.resolve(code);
@@ -202,7 +195,7 @@ export class Invitations {
     if (record.revokedAt !== null) return this.reject('REVOKED', resolved.id);
     if (now >= record.expiresAt) return this.reject('EXPIRED', resolved.id);
     if (record.uses >= record.maxUses) return this.reject('EXHAUSTED', resolved.id);
-    return { valid: true, invitation: this.toInvitation(record, now), role: record.role };
+    return { valid: true, invitation: this.toInvitation(record, now) };
   }
 
   /**
@@ -212,7 +205,7 @@ export class Invitations {
    *
    * @param code - the presented code
    * @param who - the redeeming user's id and (for e-mail-bound invites) address
-   * @returns the invitation and role, or `{ valid: false, code }`
+   * @returns `{ valid: true, invitation }` or `{ valid: false, code }`
    */
   async redeem(code: unknown, who: { userId: string; email?: string }): Promise<InvitationResult> {
     const userId = checkSubject(who?.userId, 'userId');
@@ -233,7 +226,7 @@ export class Invitations {
     if (!result.ok) return this.reject(result.reason as InvitationFailureCode, resolved.id);
     const record = result.record;
     this.pipeline.emit({ type: 'invite.redeemed', id: record.id, subject: userId, at: now });
-    return { valid: true, invitation: this.toInvitation(record, now), role: record.role };
+    return { valid: true, invitation: this.toInvitation(record, now) };
   }
 
   /**

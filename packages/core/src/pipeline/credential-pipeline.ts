@@ -36,6 +36,47 @@ export interface ManagerOptions {
   validate?: ValidateOption;
 }
 
+/** A method of the {@link Store} contract. */
+export type StoreMethod = Exclude<keyof Store, 'close'>;
+
+/**
+ * The store methods every manager calls (directly or through the HTTP flows
+ * built on it); `Invitations` needs `usedBy` as well.
+ */
+export const STORE_METHODS: readonly StoreMethod[] = [
+  'put',
+  'get',
+  'update',
+  'delete',
+  'consume',
+  'use',
+  'hit',
+  'indexAdd',
+  'indexMembers',
+  'indexRemove',
+];
+
+/**
+ * Checks the whole store contract at construction, so a store written
+ * outside this repository fails here — with every missing method named at
+ * once — rather than with a `TypeError` in the middle of a request (possibly
+ * after a token was already spent).
+ *
+ * @param store - the configured store
+ * @param managerName - names the manager in the error
+ * @param methods - the methods the manager calls
+ * @throws ConfigError naming every missing method
+ */
+export function checkStoreContract(store: object, managerName: string, methods: readonly StoreMethod[]): void {
+  const missing = methods.filter((method) => typeof (store as Partial<Record<StoreMethod, unknown>>)[method] !== 'function');
+  if (missing.length === 0) return;
+  const list = missing.map((method) => `Store.${method}()`).join(', ');
+  throw new ConfigError(
+    `${managerName}: options.store does not implement ${list}; a store must implement every method of the Store ` +
+      'interface (update the store package, or add the missing methods to a custom store)',
+  );
+}
+
 let warnedUnkeyed = false;
 const MAX_MINT_ATTEMPTS = 5;
 
@@ -56,15 +97,17 @@ export class CredentialPipeline implements EventSink {
   private readonly hasher: KeyedHasher;
   private readonly candidateCount: number;
 
-  constructor(options: ManagerOptions, defaultPrefix: string, managerName: string) {
+  /**
+   * @param options - the manager's options
+   * @param defaultPrefix - the credential prefix when `options.prefix` is not given
+   * @param managerName - names the manager in configuration errors
+   * @param extraMethods - store methods this manager needs beyond {@link STORE_METHODS}
+   */
+  constructor(options: ManagerOptions, defaultPrefix: string, managerName: string, extraMethods: readonly StoreMethod[] = []) {
     if (!options || typeof options.store !== 'object' || options.store === null) {
       throw new ConfigError(`${managerName}: options.store is required, e.g. { store: new MemoryStore() }`);
     }
-    for (const method of ['put', 'get', 'update', 'delete', 'consume', 'use', 'hit', 'indexAdd', 'indexMembers'] as const) {
-      if (typeof options.store[method] !== 'function') {
-        throw new ConfigError(`${managerName}: options.store does not implement Store.${method}()`);
-      }
-    }
+    checkStoreContract(options.store, managerName, [...STORE_METHODS, ...extraMethods]);
     const prefix = options.prefix ?? defaultPrefix;
     if (!isValidPrefix(prefix)) {
       throw new ConfigError(

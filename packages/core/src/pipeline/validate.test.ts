@@ -33,8 +33,8 @@ describe('copyMeta', () => {
     const { token } = await resets.issue('user-1', { meta: { ip: '10.0.0.1' } });
     const checked = await resets.check(token);
     if (!checked.valid) throw new Error('token rejected');
-    checked.meta.ip = 'changed';
-    expect(await resets.check(token)).toMatchObject({ valid: true, meta: { ip: '10.0.0.1' } });
+    checked.reset.meta.ip = 'changed';
+    expect(await resets.check(token)).toMatchObject({ valid: true, reset: { meta: { ip: '10.0.0.1' } } });
 
     const invites = new Invitations({ store, secret: TEST_SECRET });
     const { invitation } = await invites.create({ createdBy: 'admin', meta: { team: 'red' } });

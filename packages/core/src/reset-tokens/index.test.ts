@@ -23,22 +23,18 @@ describe('ResetTokens', () => {
     expect(resets.ttl).toBe(HOUR);
     const issued = await resets.issue('user-1', { meta: { ip: '203.0.113.9' } });
     expect(issued.token).toMatch(/^rst_[0-9A-Za-z]{48}$/);
-    expect(issued.id).toBe(issued.token.slice(4, 14));
-    expect(issued.expiresAt).toBe(clock.time + HOUR);
-    expect(await resets.check(issued.token)).toEqual({
-      valid: true,
-      userId: 'user-1',
-      expiresAt: clock.time + HOUR,
-      meta: { ip: '203.0.113.9' },
-    });
+    const reset = { id: issued.token.slice(4, 14), userId: 'user-1', expiresAt: clock.time + HOUR, createdAt: clock.time, meta: { ip: '203.0.113.9' } };
+    expect(issued.reset).toEqual(reset);
+    expect(await resets.check(issued.token)).toEqual({ valid: true, reset });
   });
 
   it('check does not consume; consume is single use', async () => {
     const { resets } = setup();
-    const { token, expiresAt } = await resets.issue('user-1');
+    const { token, reset } = await resets.issue('user-1');
     expect((await resets.check(token)).valid).toBe(true);
     expect((await resets.check(token)).valid).toBe(true);
-    expect(await resets.consume(token)).toEqual({ valid: true, userId: 'user-1', expiresAt, meta: {} });
+    expect(await resets.consume(token)).toEqual({ valid: true, reset });
+    expect(reset.meta).toEqual({});
     expect(await resets.consume(token)).toEqual({ valid: false, code: 'NOT_FOUND' });
     expect(await resets.check(token)).toEqual({ valid: false, code: 'NOT_FOUND' });
   });
@@ -56,7 +52,10 @@ describe('ResetTokens', () => {
 
   it('NOT_FOUND for a well-formed token that was never issued, and for a forged secret on a real id', async () => {
     const { resets } = setup();
-    const { token, id } = await resets.issue('user-1');
+    const {
+      token,
+      reset: { id },
+    } = await resets.issue('user-1');
     const neverIssued = generateCredential('rst').credential;
     expect(await resets.check(neverIssued)).toEqual({ valid: false, code: 'NOT_FOUND' });
     expect(await resets.consume(neverIssued)).toEqual({ valid: false, code: 'NOT_FOUND' });
@@ -70,7 +69,10 @@ describe('ResetTokens', () => {
 
   it('expires at the boundary: valid 1 ms before expiresAt, EXPIRED at it (store and manager share the clock)', async () => {
     const { resets, clock } = setup({ ttl: '15m' });
-    const { token, expiresAt } = await resets.issue('user-1');
+    const {
+      token,
+      reset: { expiresAt },
+    } = await resets.issue('user-1');
     expect(expiresAt).toBe(clock.time + 15 * 60_000);
     clock.time = expiresAt - 1;
     expect((await resets.check(token)).valid).toBe(true);
@@ -83,7 +85,10 @@ describe('ResetTokens', () => {
 
   it('an expired token answers EXPIRED for an hour after expiry, then the store drops it', async () => {
     const { resets, clock, memory } = setup({ ttl: '15m' });
-    const { token, expiresAt } = await resets.issue('user-1');
+    const {
+      token,
+      reset: { expiresAt },
+    } = await resets.issue('user-1');
     clock.time = expiresAt + HOUR - 1;
     expect(await resets.check(token)).toEqual({ valid: false, code: 'EXPIRED' });
     clock.time = expiresAt + HOUR;
@@ -105,12 +110,12 @@ describe('ResetTokens', () => {
     const { resets, memory } = setup();
     const first = await resets.issue('user-1');
     const second = await resets.issue('user-1');
-    expect(second.id).toBe(first.id);
+    expect(second.reset.id).toBe(first.reset.id);
     expect(second.token).not.toBe(first.token);
     expect(memory.dump().filter(({ ns }) => ns === 'rst')).toHaveLength(1);
     // Another secret derives another id: ids cannot be computed without the secret.
     const { resets: other } = setup({ secret: OTHER_SECRET });
-    expect((await other.issue('user-1')).id).not.toBe(first.id);
+    expect((await other.issue('user-1')).reset.id).not.toBe(first.reset.id);
   });
 
   it("'revoke-previous' across a secret rotation: the token at the old secret's id is deleted too", async () => {
@@ -121,7 +126,7 @@ describe('ResetTokens', () => {
     const old = await before.issue('user-1');
     const kept = await new ResetTokens({ store, secret: TEST_SECRET, now: clock.now, onIssue: 'keep' }).issue('user-1');
     const fresh = await during.issue('user-1');
-    expect(fresh.id).not.toBe(old.id);
+    expect(fresh.reset.id).not.toBe(old.reset.id);
     expect(await during.check(old.token)).toEqual({ valid: false, code: 'NOT_FOUND' });
     expect(await during.check(kept.token)).toEqual({ valid: false, code: 'NOT_FOUND' });
     expect((await during.check(fresh.token)).valid).toBe(true);
@@ -172,9 +177,42 @@ describe('ResetTokens', () => {
     expect((await stranger.check(fresh.token)).valid).toBe(true);
   });
 
+  it('get and list return record views (never hashes): newest first, gone once used or revoked', async () => {
+    const { resets, clock } = setup({ onIssue: 'keep' });
+    const first = await resets.issue('user-1', { meta: { via: 'web' } });
+    clock.advance(1000);
+    const second = await resets.issue('user-1');
+    await resets.issue('user-2');
+    expect(await resets.get(first.reset.id)).toEqual(first.reset);
+    expect(Object.keys(first.reset).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'meta', 'userId']);
+    expect(await resets.list({ userId: 'user-1' })).toEqual([second.reset, first.reset]);
+    expect((await resets.consume(first.token)).valid).toBe(true);
+    expect(await resets.get(first.reset.id)).toBeNull();
+    expect(await resets.list({ userId: 'user-1' })).toEqual([second.reset]);
+    await resets.revokeAll('user-1');
+    expect(await resets.list({ userId: 'user-1' })).toEqual([]);
+    expect(await resets.list({ userId: 'user-2' })).toHaveLength(1);
+    expect(await resets.get('unknown-id')).toBeNull();
+    expect(await resets.get(42 as unknown as string)).toBeNull();
+    await expect(resets.list({ userId: '' })).rejects.toThrow(InvalidArgumentError);
+  });
+
+  it("list under 'revoke-previous' shows the one outstanding token; a mutated view does not change the record", async () => {
+    const { resets } = setup();
+    await resets.issue('user-1', { meta: { n: 1 } });
+    const latest = await resets.issue('user-1', { meta: { n: 2 } });
+    const [listed] = await resets.list({ userId: 'user-1' });
+    expect(listed).toEqual(latest.reset);
+    listed!.meta.n = 99;
+    expect((await resets.get(latest.reset.id))?.meta).toEqual({ n: 2 });
+  });
+
   it('emits issued, consumed and rejected events with ids only', async () => {
     const { resets, events, clock } = setup();
-    const { token, id } = await resets.issue('user-1');
+    const {
+      token,
+      reset: { id },
+    } = await resets.issue('user-1');
     await resets.consume(token);
     await resets.consume(token);
     await resets.check('garbage');
@@ -223,6 +261,8 @@ describe('ResetTokens', () => {
     await expect(resets.check(token)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
     await expect(resets.consume(token)).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(resets.revokeAll('user-1')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(resets.get(token.slice(4, 14))).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(resets.list({ userId: 'user-1' })).rejects.toBeInstanceOf(StoreUnavailableError);
     store.failure = null;
     expect((await resets.consume(token)).valid).toBe(true);
   });

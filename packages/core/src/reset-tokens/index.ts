@@ -39,13 +39,55 @@ export interface ResetTokensOptions extends ManagerOptions {
   onIssue?: 'revoke-previous' | 'keep';
 }
 
+/** A reset token as returned — never with its hash or the token itself. */
+export interface ResetToken {
+  id: string;
+  /** Whose password the token may reset. */
+  userId: string;
+  /** Epoch ms from which the token no longer works. */
+  expiresAt: number;
+  createdAt: number;
+  meta: Meta;
+}
+
 /** Why a reset token was rejected. */
 export type ResetFailureCode = 'MALFORMED' | 'NOT_FOUND' | 'EXPIRED';
 
 /** Result of {@link ResetTokens.check} and {@link ResetTokens.consume}. */
-export type ResetTokenResult =
-  | { valid: true; userId: string; expiresAt: number; meta: Meta }
-  | { valid: false; code: ResetFailureCode };
+export type ResetTokenResult = { valid: true; reset: ResetToken } | { valid: false; code: ResetFailureCode };
+
+/** A presented token, parsed and hashed once. */
+interface PresentedToken {
+  id: string;
+  hashes: string[];
+}
+
+/**
+ * What the HTTP reset flow uses beyond the public methods, so a confirmation
+ * parses and hashes the token once and reads the user's index once. Not part
+ * of the package's public API.
+ */
+export interface ResetConfirmation<P = PresentedToken> {
+  /** Parses and hashes a token; `null` means `MALFORMED` (already reported). */
+  present(token: unknown): P | null;
+  /** {@link ResetTokens.check} of a presented token. */
+  check(presented: P): Promise<ResetTokenResult>;
+  /** {@link ResetTokens.consume} of a presented token, leaving the index to {@link ResetConfirmation.revokeRest}. */
+  consume(presented: P): Promise<ResetTokenResult>;
+  /** {@link ResetTokens.revokeAll} after a consume: the consumed record is not deleted again. */
+  revokeRest(consumed: ResetToken): Promise<number>;
+}
+
+const confirmations = new WeakMap<object, ResetConfirmation>();
+
+/**
+ * @param resets - the manager a flow was given
+ * @returns its one-pass confirmation, or undefined for anything that is not a
+ *   `ResetTokens` of this copy of the package (use the public methods then)
+ */
+export function resetConfirmationOf(resets: unknown): ResetConfirmation | undefined {
+  return typeof resets === 'object' && resets !== null ? confirmations.get(resets) : undefined;
+}
 
 /**
  * Single-use, expiring password-reset tokens.
@@ -56,7 +98,7 @@ export type ResetTokenResult =
  * const { token } = await resets.issue(user.id)
  * // … later, on POST only:
  * const result = await resets.consume(token)
- * if (result.valid) await setPassword(result.userId, newPassword)
+ * if (result.valid) await setPassword(result.reset.userId, newPassword)
  * ```
  */
 export class ResetTokens {
@@ -79,6 +121,16 @@ export class ResetTokens {
       throw new ConfigError("ResetTokens: onIssue must be 'revoke-previous' or 'keep'");
     }
     this.revokePrevious = onIssue === 'revoke-previous';
+    confirmations.set(this, {
+      present: (token) => {
+        const presented = this.present(token);
+        if (!presented) this.reject('MALFORMED');
+        return presented;
+      },
+      check: (presented) => this.checkPresented(presented),
+      consume: (presented) => this.consumePresented(presented),
+      revokeRest: (consumed) => this.revoke(consumed.userId, consumed.id),
+    });
   }
 
   /** Token lifetime in milliseconds. */
@@ -96,11 +148,11 @@ export class ResetTokens {
    *
    * @param userId - whose password the token may reset
    * @param options - metadata stored with the token
-   * @returns the token (send it, never store it), its id and expiry
+   * @returns the `token` (send it, never store it) and the `reset` it stands for
    */
-  async issue(userId: string, options: { meta?: Meta } = {}): Promise<{ token: string; id: string; expiresAt: number }> {
+  async issue(userId: string, options: { meta?: Meta } = {}): Promise<{ token: string; reset: ResetToken }> {
     const subject = checkSubject(userId, 'userId');
-    const meta = checkMeta(options.meta);
+    const meta = checkMeta(options?.meta);
     const now = this.pipeline.now();
     const expiresAt = now + this.ttlMs;
     const ttlMs = this.ttlMs + EXPIRED_VISIBLE_MS;
@@ -113,7 +165,7 @@ export class ResetTokens {
       ...(Object.keys(meta).length > 0 ? { meta } : {}),
     });
     const store = this.pipeline.store;
-    let id: string;
+    let record: ResetTokenRecord;
     let credential: string;
     if (this.revokePrevious) {
       // One record per user at an id derived from the user: writing the new
@@ -121,19 +173,19 @@ export class ResetTokens {
       // number of concurrent issues exactly the last write's token is valid.
       const [current, ...older] = this.pipeline.derivedIds('reset-user', subject) as [string, ...string[]];
       const minted = this.pipeline.mintFor(current);
-      id = current;
+      record = build(current, minted.hash);
       credential = minted.credential;
-      await this.pipeline.call(() => store.put(NS, build(current, minted.hash), { ttlMs }));
+      await this.pipeline.call(() => store.put(NS, record, { ttlMs }));
       await this.pipeline.call(() => store.indexAdd(NS, subject, current, ttlMs));
       await this.revokeOthers(subject, current, older);
     } else {
       const minted = await this.pipeline.mint<ResetTokenRecord>(NS, build, ttlMs);
-      id = minted.record.id;
+      record = minted.record;
       credential = minted.credential;
-      await this.pipeline.call(() => store.indexAdd(NS, subject, id, ttlMs));
+      await this.pipeline.call(() => store.indexAdd(NS, subject, record.id, ttlMs));
     }
-    this.pipeline.emit({ type: 'reset.issued', id, subject, at: now });
-    return { token: credential, id, expiresAt };
+    this.pipeline.emit({ type: 'reset.issued', id: record.id, subject, at: now });
+    return { token: credential, reset: toResetToken(record) };
   }
 
   /**
@@ -141,15 +193,11 @@ export class ResetTokens {
    * scanners prefetch.
    *
    * @param token - the presented token
-   * @returns `{ valid: true, userId, expiresAt, meta }` or `{ valid: false, code }`
+   * @returns `{ valid: true, reset }` or `{ valid: false, code }`
    */
   async check(token: unknown): Promise<ResetTokenResult> {
-    const resolved = this.pipeline.resolve(token);
-    if (!resolved) return this.reject('MALFORMED');
-    const record = await this.pipeline.call(() => this.pipeline.store.get<ResetTokenRecord>(NS, resolved.id));
-    if (!record || !matchesAnyHash(record.hash, resolved.hashes)) return this.reject('NOT_FOUND', resolved.id);
-    if (this.pipeline.now() >= record.expiresAt) return this.reject('EXPIRED', resolved.id);
-    return { valid: true, userId: record.userId, expiresAt: record.expiresAt, meta: copyMeta(record.meta) };
+    const presented = this.present(token);
+    return presented ? this.checkPresented(presented) : this.reject('MALFORMED');
   }
 
   /**
@@ -157,23 +205,50 @@ export class ResetTokens {
    * exactly one gets `valid: true`.
    *
    * @param token - the presented token
-   * @returns `{ valid: true, userId, expiresAt, meta }` or `{ valid: false, code }`
+   * @returns `{ valid: true, reset }` or `{ valid: false, code }`
    */
   async consume(token: unknown): Promise<ResetTokenResult> {
-    const resolved = this.pipeline.resolve(token);
-    if (!resolved) return this.reject('MALFORMED');
-    const now = this.pipeline.now();
+    const presented = this.present(token);
+    if (!presented) return this.reject('MALFORMED');
+    const result = await this.consumePresented(presented);
+    if (result.valid) {
+      const { id, userId } = result.reset;
+      await this.pipeline.call(() => this.pipeline.store.indexRemove(NS, userId, [id])).catch(() => {
+        // The token is already gone; a stale index entry is pruned by the next revokeAll.
+      });
+    }
+    return result;
+  }
+
+  /**
+   * @param id - the token's public id
+   * @returns the token's record view, or null when unknown (or gone: used,
+   *   revoked, or more than an hour past its expiry)
+   */
+  async get(id: string): Promise<ResetToken | null> {
+    if (typeof id !== 'string') return null;
+    const record = await this.pipeline.call(() => this.pipeline.store.get<ResetTokenRecord>(NS, id));
+    return record ? toResetToken(record) : null;
+  }
+
+  /**
+   * @param filter - `userId` whose tokens to list
+   * @returns the user's outstanding tokens, newest first (expired ones
+   *   included for an hour after their expiry; compare `expiresAt`)
+   */
+  async list(filter: { userId: string }): Promise<ResetToken[]> {
+    const subject = checkSubject(filter?.userId, 'userId');
     const store = this.pipeline.store;
-    const result = await this.pipeline.call(() =>
-      store.consume<ResetTokenRecord>(NS, resolved.id, resolved.hashes, now),
-    );
-    if (!result.ok) return this.reject(result.reason, resolved.id);
-    const { record } = result;
-    await store.indexRemove(NS, record.userId, [record.id]).catch(() => {
-      // The token is already gone; a stale index entry is pruned by the next revokeAll.
-    });
-    this.pipeline.emit({ type: 'reset.consumed', id: record.id, subject: record.userId, at: now });
-    return { valid: true, userId: record.userId, expiresAt: record.expiresAt, meta: copyMeta(record.meta) };
+    const indexed = await this.pipeline.call(() => store.indexMembers(NS, subject));
+    // The user's derived ids too (see revoke()).
+    const ids = [...new Set([...indexed, ...this.pipeline.derivedIds('reset-user', subject)])];
+    const records = await this.pipeline.call(() => Promise.all(ids.map((id) => store.get<ResetTokenRecord>(NS, id))));
+    const gone = indexed.filter((id) => records[ids.indexOf(id)] === null);
+    if (gone.length > 0) await this.pipeline.call(() => store.indexRemove(NS, subject, gone));
+    return records
+      .filter((r): r is ResetTokenRecord => r !== null && r.userId === subject)
+      .map(toResetToken)
+      .sort((a, b) => b.createdAt - a.createdAt);
   }
 
   /**
@@ -184,15 +259,50 @@ export class ResetTokens {
    * @returns how many tokens were deleted
    */
   async revokeAll(userId: string): Promise<number> {
-    const subject = checkSubject(userId, 'userId');
+    return this.revoke(checkSubject(userId, 'userId'), undefined);
+  }
+
+  /**
+   * Deletes a user's tokens — all of them, or all but one just consumed (its
+   * record is gone already; its index entry is removed with the others): one
+   * index read, the deletes, one index removal.
+   */
+  private async revoke(subject: string, consumedId: string | undefined): Promise<number> {
     const store = this.pipeline.store;
     const indexed = await this.pipeline.call(() => store.indexMembers(NS, subject));
     // The user's derived ids too: a consume racing an issue can drop the
     // index entry of the token the issue just wrote at that id.
-    const ids = [...new Set([...indexed, ...this.pipeline.derivedIds('reset-user', subject)])];
-    const deleted = await this.pipeline.call(() => Promise.all(ids.map((id) => store.delete(NS, id))));
+    const ids = [...new Set([...indexed, ...this.pipeline.derivedIds('reset-user', subject)])].filter(
+      (id) => id !== consumedId,
+    );
+    const deleted = ids.length === 0 ? [] : await this.pipeline.call(() => Promise.all(ids.map((id) => store.delete(NS, id))));
     if (indexed.length > 0) await this.pipeline.call(() => store.indexRemove(NS, subject, indexed));
     return deleted.filter(Boolean).length;
+  }
+
+  /** Parses and hashes a presented token once; null when it is malformed (nothing reported yet). */
+  private present(token: unknown): PresentedToken | null {
+    return this.pipeline.resolve(token);
+  }
+
+  private async checkPresented(presented: PresentedToken): Promise<ResetTokenResult> {
+    const record = await this.pipeline.call(() => this.pipeline.store.get<ResetTokenRecord>(NS, presented.id));
+    if (!record || !matchesAnyHash(record.hash, presented.hashes)) return this.reject('NOT_FOUND', presented.id);
+    if (this.pipeline.now() >= record.expiresAt) return this.reject('EXPIRED', presented.id);
+    return { valid: true, reset: toResetToken(record) };
+  }
+
+  /** The atomic single use; the user's index entry is left to the caller. */
+  private async consumePresented(presented: PresentedToken): Promise<ResetTokenResult> {
+    const now = this.pipeline.now();
+    const store = this.pipeline.store;
+    const result = await this.pipeline.call(() =>
+      store.consume<ResetTokenRecord>(NS, presented.id, presented.hashes, now),
+    );
+    if (!result.ok) return this.reject(result.reason, presented.id);
+    const { record } = result;
+    this.pipeline.emit({ type: 'reset.consumed', id: record.id, subject: record.userId, at: now });
+    return { valid: true, reset: toResetToken(record) };
   }
 
   /**
@@ -220,4 +330,18 @@ export class ResetTokens {
     this.pipeline.emit({ type: 'reset.rejected', code, at: this.pipeline.now(), ...(id ? { id } : {}) });
     return { valid: false, code };
   }
+}
+
+/**
+ * @param record - the stored record
+ * @returns the public view of the token (no hash)
+ */
+function toResetToken(record: ResetTokenRecord): ResetToken {
+  return {
+    id: record.id,
+    userId: record.userId,
+    expiresAt: record.expiresAt,
+    createdAt: record.createdAt,
+    meta: copyMeta(record.meta),
+  };
 }

@@ -512,7 +512,10 @@ export function defineStoreConformance(registry: CaseRegistry, makeHarness: () =
         const resets = new ResetTokens({ store, secret: SECRET, ttl: '10m', now: clock });
         const invites = new Invitations({ store, secret: SECRET, now: clock });
         const apiKeys = new ApiKeys({ store, secret: SECRET, now: clock });
-        const { token, expiresAt } = await resets.issue(uid());
+        const {
+          token,
+          reset: { expiresAt },
+        } = await resets.issue(uid());
         const { code, invitation } = await invites.create({ createdBy: uid(), expiresIn: '10m', maxUses: 3 });
         const { key, apiKey } = await apiKeys.create({ ownerId: uid(), expiresIn: '10m' });
         now = expiresAt - 1;

@@ -129,7 +129,7 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
       if (html) return seeOther(acceptPath, TOKEN_HEADERS, [cookie.set(code, path, Date.now(), invitation.expiresAt)]);
       return json(
         200,
-        { valid: true, role: result.role, expiresAt: invitation.expiresAt, emailBound: invitation.email !== null },
+        { valid: true, role: invitation.role, expiresAt: invitation.expiresAt, emailBound: invitation.email !== null },
         TOKEN_HEADERS,
       );
     }
@@ -160,10 +160,10 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
     if (!('result' in redeemed)) return blocked(request, redeemed.retryAfterMs);
     const result = redeemed.result;
     if (!result.valid) return failure(result.code, request.basePath);
-    if (onAccepted) await onAccepted({ user, role: result.role, invitation: result.invitation }, request.native);
+    if (onAccepted) await onAccepted({ user, role: result.invitation.role, invitation: result.invitation }, request.native);
     const { usedBy: _others, ...invitation } = result.invitation;
     const publicInvitation: PublicInvitation = invitation;
-    return json(200, { role: result.role, invitation: publicInvitation }, TOKEN_HEADERS, [cookie.clear(request.basePath)]);
+    return json(200, { role: invitation.role, invitation: publicInvitation }, TOKEN_HEADERS, [cookie.clear(request.basePath)]);
   }
 
   /** Runs a check or redeem under the per-IP gate: guesses are counted before they run (see {@link FailureGate}). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ResetTokens } from '../../reset-tokens/index.js';
 import { MemoryStore } from '../../store/memory-store.js';
 import type { Store } from '../../store/types.js';
+import { InstrumentedStore } from '../../test-utils/stores.js';
 import { neutralRequest } from '../testing/neutral-request.js';
 import type { HttpResponse } from '../types.js';
 import { createResetFlow } from './index.js';
@@ -111,11 +112,95 @@ describe('createResetFlow', () => {
     expect(weak?.status).toBe(400);
     expect(JSON.parse(weak?.body ?? '{}')).toMatchObject({ code: 'WEAK_PASSWORD', detail: 'too weak' });
     expect(seen).toEqual(['u1']);
-    resets.revokeAll = () => Promise.reject(new Error('index gone'));
+    resets.store.indexMembers = () => Promise.reject(new Error('index gone'));
     const ok = await confirm('strong enough');
     expect(ok?.status).toBe(200);
     expect(passwords).toEqual(['strong enough']);
     expect(errors.map((e) => e.flow)).toEqual(['reset.revokeAll']);
+  });
+
+  describe('POST /confirm in one pass: the token parsed once, the user\'s index read and cleaned once', () => {
+    const confirmWith = async (options: { onIssue?: 'keep'; validatePassword?: () => true; others?: number }) => {
+      const store = new InstrumentedStore(new MemoryStore({ sweepIntervalMs: 0 }));
+      const events: string[] = [];
+      const resets = new ResetTokens({ store, secret, onEvent: (e) => events.push(e.type), ...(options.onIssue ? { onIssue: options.onIssue } : {}) });
+      const passwords: string[] = [];
+      const handle = createResetFlow({
+        resets,
+        baseUrl: 'https://app.example.com/auth/reset',
+        findUserByEmail: () => null,
+        sendResetEmail: () => {},
+        setPassword: (userId, password) => {
+          passwords.push(`${userId}:${password}`);
+        },
+        ...(options.validatePassword ? { validatePassword: options.validatePassword } : {}),
+      });
+      const others = [];
+      for (let i = 0; i < (options.others ?? 0); i++) others.push(await resets.issue('u1'));
+      const { token } = await resets.issue('u1');
+      store.reset();
+      events.length = 0;
+      const res = await handle(
+        neutralRequest({ method: 'POST', path: '/confirm', headers: json, raw: JSON.stringify({ token, password: 'long enough password' }) }),
+      );
+      const calls = { ...store.calls };
+      expect(res?.status).toBe(200);
+      expect(passwords).toEqual(['u1:long enough password']);
+      expect(events).toEqual(['reset.consumed']);
+      expect(await resets.check(token)).toEqual({ valid: false, code: 'NOT_FOUND' });
+      for (const other of others) expect(await resets.check(other.token)).toEqual({ valid: false, code: 'NOT_FOUND' });
+      expect(await resets.list({ userId: 'u1' })).toEqual([]);
+      return calls;
+    };
+
+    it("'revoke-previous': consume, one index read, one index removal — nothing read or deleted twice", async () => {
+      const calls = await confirmWith({});
+      expect(calls).toMatchObject({ get: 0, consume: 1, delete: 0, indexMembers: 1, indexRemove: 1 });
+      expect(Object.values(calls).reduce((a, b) => a + b)).toBe(3);
+    });
+
+    it('with validatePassword: one non-consuming read first (a weak password keeps the link), then the same pass', async () => {
+      const calls = await confirmWith({ validatePassword: () => true });
+      expect(calls).toMatchObject({ get: 1, consume: 1, delete: 0, indexMembers: 1, indexRemove: 1 });
+      expect(Object.values(calls).reduce((a, b) => a + b)).toBe(4);
+    });
+
+    it("'keep': the user's other tokens are deleted, the consumed one is not deleted again", async () => {
+      const calls = await confirmWith({ onIssue: 'keep', others: 2 });
+      // 2 others + the user's derived id (where a 'revoke-previous' token would live)
+      expect(calls).toMatchObject({ get: 0, consume: 1, delete: 3, indexMembers: 1, indexRemove: 1 });
+    });
+  });
+
+  it('POST /confirm: a malformed token is 410 MALFORMED without a store call; a manager of another package copy goes through its public methods', async () => {
+    const store = new InstrumentedStore(new MemoryStore({ sweepIntervalMs: 0 }));
+    const events: string[] = [];
+    const resets = new ResetTokens({ store, secret, onEvent: (e) => events.push(`${e.type}:${e.code ?? ''}`) });
+    const base = { baseUrl: 'https://app.example.com/auth/reset', findUserByEmail: () => null, sendResetEmail: () => {}, setPassword: () => {} };
+    const confirm = (handle: ReturnType<typeof createResetFlow>, token: string) =>
+      handle(neutralRequest({ method: 'POST', path: '/confirm', headers: json, raw: JSON.stringify({ token, password: 'long enough password' }) }));
+    const malformed = await confirm(createResetFlow({ ...base, resets }), 'rst_nope');
+    expect(malformed?.status).toBe(410);
+    expect(JSON.parse(malformed?.body ?? '{}')).toMatchObject({ code: 'MALFORMED' });
+    expect(store.total()).toBe(0);
+    expect(events).toEqual(['reset.rejected:MALFORMED']);
+
+    // The same manager seen through a plain object (as a second ESM/CJS copy of the package would see it).
+    const revoked: string[] = [];
+    const foreign = {
+      store: resets.store,
+      issue: resets.issue.bind(resets),
+      check: resets.check.bind(resets),
+      consume: resets.consume.bind(resets),
+      revokeAll: (userId: string) => {
+        revoked.push(userId);
+        return resets.revokeAll(userId);
+      },
+    } as unknown as ResetTokens;
+    const { token } = await resets.issue('u1');
+    expect((await confirm(createResetFlow({ ...base, resets: foreign }), token))?.status).toBe(200);
+    expect(revoked).toEqual(['u1']);
+    expect((await confirm(createResetFlow({ ...base, resets: foreign }), token))?.status).toBe(410);
   });
 
   it('lets errors from app callbacks propagate (the framework answers them), but store failures become 503', async () => {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../../duration.js';
 import { ConfigError, isStoreUnavailableError } from '../../errors.js';
 import { eventSinkOf, storeErrorCode } from '../../events.js';
-import type { ResetTokens } from '../../reset-tokens/index.js';
+import { type ResetConfirmation, type ResetTokens, resetConfirmationOf } from '../../reset-tokens/index.js';
 import type { Store } from '../../store/types.js';
 import { readBody, stringField } from '../body/index.js';
 import { TokenCookie } from '../cookies/index.js';
@@ -52,7 +52,9 @@ const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u;
  *   200 `{ valid: true, expiresAt }` or 410 problem (`MALFORMED`, `NOT_FOUND`,
  *   `EXPIRED`).
  * - `POST /confirm {token?, password}` (token from the body or the cookie) →
- *   check, `validatePassword`, atomic consume, `setPassword`, `revokeAll`:
+ *   (with `validatePassword`: check, then the verdict), atomic consume,
+ *   `setPassword`, then revocation of the user's other tokens — the token is
+ *   parsed and hashed once, the user's token index read and cleaned once:
  *   200 `{ ok: true }`; 400 bad body / missing token / weak password (cookie
  *   kept); 403 when `Origin` (else `Referer`) is not `baseUrl`'s origin or a
  *   `trustedOrigins` entry, or when neither header came and the token is the
@@ -92,6 +94,15 @@ export function createResetFlow<U extends ResetUser>(options: ResetRoutesOptions
   const events = eventSinkOf(resets);
   const standardHeaders = options.standardHeaders !== false;
   const originCheck = new OriginCheck([baseUrl, ...trustedOrigins(options.trustedOrigins, 'resetRoutes')], 'resetRoutes');
+  // A confirmation parses the token once and touches the user's index once;
+  // a manager from another copy of the package goes through its public methods.
+  const onePass = resetConfirmationOf(resets);
+  const publicPass: ResetConfirmation<unknown> = {
+    present: (token) => token,
+    check: (token) => resets.check(token),
+    consume: (token) => resets.consume(token),
+    revokeRest: (consumed) => resets.revokeAll(consumed.userId),
+  };
 
   return async (request) => {
     const segment = singleSegment(request.path);
@@ -147,16 +158,17 @@ export function createResetFlow<U extends ResetUser>(options: ResetRoutesOptions
     }
     const user = await findUser(email);
     if (!user) return;
-    const { token, expiresAt } = await resets.issue(user.id);
-    await sendEmail({ user, email, url: `${baseUrl}/${token}`, expiresAt });
+    const { token, reset } = await resets.issue(user.id);
+    await sendEmail({ user, email, url: `${baseUrl}/${token}`, expiresAt: reset.expiresAt });
   }
 
   async function link(request: HttpRequest, token: string): Promise<HttpResponse> {
     const result = await resets.check(token);
     const html = formPath !== undefined && wantsHtml(request.headers);
     if (result.valid) {
-      if (html) return seeOther(formPath, TOKEN_HEADERS, [cookie.set(token, cookiePath, Date.now(), result.expiresAt)]);
-      return json(200, { valid: true, expiresAt: result.expiresAt }, TOKEN_HEADERS);
+      const { expiresAt } = result.reset;
+      if (html) return seeOther(formPath, TOKEN_HEADERS, [cookie.set(token, cookiePath, Date.now(), expiresAt)]);
+      return json(200, { valid: true, expiresAt }, TOKEN_HEADERS);
     }
     if (html) return seeOther(withError(formPath, 'invalid_link'), TOKEN_HEADERS, [cookie.clear(cookiePath)]);
     return gone(result.code);
@@ -176,19 +188,24 @@ export function createResetFlow<U extends ResetUser>(options: ResetRoutesOptions
     const token = bodyToken ?? cookie.read(request.headers);
     if (token === undefined) return badRequest('MISSING_TOKEN', 'No reset token in the body or the cookie; open the link again.');
     if (bodyToken === undefined && source === 'unknown') return originCheck.requireBodySecret();
-    const checked = await resets.check(token);
-    if (!checked.valid) return gone(checked.code);
+    const pass: ResetConfirmation<unknown> = onePass ?? publicPass;
+    const presented = pass.present(token);
+    if (presented === null) return gone('MALFORMED');
     if (validatePassword) {
-      const verdict = await validatePassword(password, { userId: checked.userId });
+      // Checked (not consumed) first, so a weak password keeps the link usable.
+      const checked = await pass.check(presented);
+      if (!checked.valid) return gone(checked.code);
+      const verdict = await validatePassword(password, { userId: checked.reset.userId });
       if (verdict !== true) {
         return badRequest('WEAK_PASSWORD', typeof verdict === 'string' && verdict !== '' ? verdict : 'The password is too weak.');
       }
     }
-    const consumed = await resets.consume(token);
+    const consumed = await pass.consume(presented);
     if (!consumed.valid) return gone(consumed.code);
-    await setPassword(consumed.userId, password);
+    await setPassword(consumed.reset.userId, password);
     try {
-      await resets.revokeAll(consumed.userId);
+      // The consumed record is gone already: only the user's other tokens are left to revoke.
+      await pass.revokeRest(consumed.reset);
     } catch (err) {
       // The password is already changed: report, but do not tell the user it failed.
       onError(err, { flow: 'reset.revokeAll' });
