@@ -1,16 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, entry = 'index.ts') => fileURLToPath(new URL(`./packages/${pkg}/src/${entry}`, import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: {
-      '@tokenkit/core': src('core'),
-      '@tokenkit/redis': src('redis'),
-      '@tokenkit/express': src('express'),
-      '@tokenkit/koa': src('koa'),
-    },
+    // Exact matches: `@tokenkit/core/http` is its own entry, not a path under `@tokenkit/core`.
+    alias: [
+      { find: /^@tokenkit\/core$/, replacement: src('core') },
+      { find: /^@tokenkit\/core\/http$/, replacement: src('core', 'http/index.ts') },
+      { find: /^@tokenkit\/redis$/, replacement: src('redis') },
+      { find: /^@tokenkit\/express$/, replacement: src('express') },
+      { find: /^@tokenkit\/koa$/, replacement: src('koa') },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
