@@ -192,6 +192,7 @@ export class ApiKeys {
    * (`MemoryStore`), else a promise. Internal: only core's API-key guard
    * calls it, through {@link verifyInTick}.
    *
+   * @internal
    * @throws StoreUnavailableError when the store cannot answer (thrown, or as the promise's rejection)
    * @throws InvalidArgumentError when `options.scopes` is not an array of strings
    */
