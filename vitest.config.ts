@@ -1,19 +1,20 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, entry = 'index.ts') => fileURLToPath(new URL(`./packages/${pkg}/src/${entry}`, import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: {
-      // More specific entries first: the first matching alias wins.
-      '@tokenkit/core/testing': fileURLToPath(new URL('./packages/core/src/testing/index.ts', import.meta.url)),
-      '@tokenkit/postgres': src('postgres'),
-      '@tokenkit/core': src('core'),
-      '@tokenkit/redis': src('redis'),
-      '@tokenkit/express': src('express'),
-      '@tokenkit/koa': src('koa'),
-    },
+    // Exact matches: `@tokenkit/core/http` and `/testing` are entries of their own, not paths under `@tokenkit/core`.
+    alias: [
+      { find: /^@tokenkit\/core$/, replacement: src('core') },
+      { find: /^@tokenkit\/core\/http$/, replacement: src('core', 'http/index.ts') },
+      { find: /^@tokenkit\/core\/testing$/, replacement: src('core', 'testing/index.ts') },
+      { find: /^@tokenkit\/postgres$/, replacement: src('postgres') },
+      { find: /^@tokenkit\/redis$/, replacement: src('redis') },
+      { find: /^@tokenkit\/express$/, replacement: src('express') },
+      { find: /^@tokenkit\/koa$/, replacement: src('koa') },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'examples/*/test/**/*.test.ts'],

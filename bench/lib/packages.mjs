@@ -6,9 +6,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** @param {string} name - core | redis | express | koa */
-export function distEntry(name) {
-  return join(ROOT, 'packages', name, 'dist', 'index.js');
+/**
+ * @param {string} name - core | redis | express | koa
+ * @param {string} [entry] - the built entry: `index`, or `http` for `@tokenkit/core/http`
+ */
+export function distEntry(name, entry = 'index') {
+  return join(ROOT, 'packages', name, 'dist', `${entry}.js`);
 }
 
 /**
@@ -38,11 +41,12 @@ export function distState(name) {
 }
 
 /**
- * Imports a built package.
+ * Imports a built package (or one of its subpath entries).
  * @param {string} name - core | redis | express | koa
+ * @param {string} [subpath] - e.g. `http` for `@tokenkit/core/http`
  */
-export async function load(name) {
-  const entry = distEntry(name);
+export async function load(name, subpath = 'index') {
+  const entry = distEntry(name, subpath);
   if (!existsSync(entry)) {
     throw new Error(`packages/${name}/dist is missing: run \`pnpm build\` (or \`pnpm --filter @tokenkit/${name} build\`) first`);
   }

@@ -1,4 +1,5 @@
-import { ApiKeys, FREE_IN_FLIGHT, MemoryStore } from '@tokenkit/core';
+import { ApiKeys, MemoryStore } from '@tokenkit/core';
+import { FREE_IN_FLIGHT } from '@tokenkit/core/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, freshIp } from './client.js';
 import { createFixture, type Fixture, SECRET } from './fixture.js';

@@ -1,4 +1,4 @@
-import { RESET_REQUEST_ACCEPTED } from '@tokenkit/core';
+import { RESET_REQUEST_ACCEPTED } from '@tokenkit/core/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, eventually, headersWithoutDate, median, type Reply } from './client.js';
 import { createFixture, type Fixture } from './fixture.js';

@@ -1,13 +1,9 @@
 import {
-  type AcceptedInvitation,
   ApiKeys,
-  type ApiKeyAuthOptions,
   type ConsumeResult,
   Invitations,
   MemoryStore,
   type PutOptions,
-  type ResetEmail,
-  type ResetRoutesOptions,
   ResetTokens,
   type Store,
   type StoredRecord,
@@ -19,6 +15,12 @@ import {
   type UseResult,
   type WindowCount,
 } from '@tokenkit/core';
+import type {
+  AcceptedInvitation,
+  ApiKeyAuthOptions,
+  ResetEmail,
+  ResetRoutesOptions,
+} from '@tokenkit/core/http';
 
 export const SECRET = 'adapter-matrix-secret-0123456789abcdef';
 export const BASE_URL = 'https://app.example.test/auth/reset';

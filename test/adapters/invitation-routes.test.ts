@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FREE_IN_FLIGHT } from '@tokenkit/core';
+import { FREE_IN_FLIGHT } from '@tokenkit/core/http';
 import { call, cookieValue, form, freshIp } from './client.js';
 import { ACCEPT_PATH, createFixture, type Fixture } from './fixture.js';
 import { FRAMEWORKS, type RunningServer } from './frameworks.js';

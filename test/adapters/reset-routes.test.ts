@@ -1,4 +1,4 @@
-import { RESET_REQUEST_ACCEPTED } from '@tokenkit/core';
+import { RESET_REQUEST_ACCEPTED } from '@tokenkit/core/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, cookieValue, eventually, form, freshIp, headersWithoutDate } from './client.js';
 import { BASE_URL, createFixture, FORM_PATH, type Fixture } from './fixture.js';

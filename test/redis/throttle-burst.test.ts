@@ -8,7 +8,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { ApiKeys, FREE_IN_FLIGHT, MemoryStore, type TokenkitEvent } from '@tokenkit/core';
+import { ApiKeys, MemoryStore, type TokenkitEvent } from '@tokenkit/core';
+import { FREE_IN_FLIGHT } from '@tokenkit/core/http';
 import { apiKeyAuth } from '@tokenkit/express';
 import { RedisStore } from '@tokenkit/redis';
 import type { Redis } from 'ioredis';

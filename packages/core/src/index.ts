@@ -1,7 +1,8 @@
 /**
- * @tokenkit/core — generators, credentials, keyed hashing, stores, the three
- * managers and framework-neutral HTTP flows. Explicit re-exports only: this
- * list is the public API.
+ * @tokenkit/core — what an app uses: generators, credentials, keyed hashing,
+ * stores, the three managers, errors, events and durations. The
+ * framework-neutral HTTP flows the adapters are built on live in
+ * `@tokenkit/core/http`. Explicit re-exports only: this list is the public API.
  */
 export { tokenBytes, tokenHex, tokenUrlsafe, randomBelow, choice, password, safeEqual, DEFAULT_PASSWORD_ALPHABET } from './random/index.js';
 export type { PasswordOptions, CharacterClass } from './random/index.js';
@@ -35,6 +36,7 @@ export type {
   ConsumeResult,
   WindowCount,
   RateLimitRule,
+  MaybePromise,
 } from './store/index.js';
 
 export { ApiKeys } from './api-keys/index.js';
@@ -88,66 +90,3 @@ export type {
 
 export { parseDuration } from './duration.js';
 export type { Duration } from './duration.js';
-
-export {
-  createApiKeyAuthFlow,
-  createResetFlow,
-  createInvitationFlow,
-  DEFAULT_AUTH_THROTTLE,
-  RESET_REQUEST_ACCEPTED,
-  DEFAULT_RESET_MIN_DURATION,
-  INVITATION_FAILURE_STATUS,
-  DEFAULT_INVITATION_IP_LIMIT,
-  OriginCheck,
-  compileSources,
-  WindowThrottle,
-  FailureGate,
-  FREE_IN_FLIGHT,
-  TokenCookie,
-  readBody,
-  stringField,
-  DEFAULT_BODY_LIMIT,
-  problem,
-  json,
-  seeOther,
-  retryAfter,
-  storeUnavailable,
-  rejectionOf,
-  PROBLEM_CONTENT_TYPE,
-  TOKEN_HEADERS,
-  normalizeBase,
-  routeBase,
-  stripBase,
-  singleSegment,
-  wantsHtml,
-  reportToConsole,
-} from './http/index.js';
-export type {
-  HttpRequest,
-  HttpResponse,
-  HttpHandler,
-  ErrorReporter,
-  Rejection,
-  ApiKeyAuthOptions,
-  ApiKeyAuthAnswer,
-  ApiKeyAuthOutcome,
-  ResetRoutesOptions,
-  ResetUser,
-  ResetEmail,
-  PasswordVerdict,
-  InvitationRoutesOptions,
-  InvitationUser,
-  AcceptedInvitation,
-  PublicInvitation,
-  CredentialSource,
-  CredentialExtractor,
-  CredentialReader,
-  ThrottleOptions,
-  ThrottleHit,
-  GateDecision,
-  TokenCookieOptions,
-  BodyFields,
-  BodyResult,
-  ProblemDetails,
-  ProblemOptions,
-} from './http/index.js';

@@ -7,7 +7,7 @@ import './augment.js';
 
 export { apiKeyAuth } from './api-key-auth/index.js';
 export type { ApiKeyAuthOptions, ExpressRejectHandler } from './api-key-auth/index.js';
-export type { Rejection, CredentialReader } from '@tokenkit/core';
+export type { Rejection, CredentialReader } from '@tokenkit/core/http';
 export { resetRoutes } from './reset-routes/index.js';
 export type { ResetEmail, ResetRoutesOptions, ResetUser } from './reset-routes/index.js';
 export { invitationRoutes } from './invitation-routes/index.js';

@@ -1,4 +1,5 @@
-import { ConfigError, type HttpRequest, type HttpResponse, type Rejection, rejectionOf } from '@tokenkit/core';
+import { ConfigError } from '@tokenkit/core';
+import { type HttpRequest, type HttpResponse, isThenable, type Rejection, rejectionOf } from '@tokenkit/core/http';
 import type { NextFunction, Request, Response } from 'express';
 
 /**
@@ -92,7 +93,7 @@ export function answer(
   }
   if (response.cookies.length > 0) res.append('Set-Cookie', response.cookies);
   const result = onReject(rejection, req, res, next);
-  if (result instanceof Promise) result.catch(next);
+  if (isThenable(result)) result.then(undefined, next);
 }
 
 /**
@@ -113,10 +114,10 @@ export function checkOnReject<F>(value: F | undefined, name: string): F | undefi
  * (an error thrown by an app callback) or an error in `done` goes to `next(err)`,
  * never to an unhandled rejection.
  *
- * @param work - the flow's promise
+ * @param work - the flow's promise (or any thenable)
  * @param done - what to do with its result
  * @param next - Express's `next`
  */
-export function settle<T>(work: Promise<T>, done: (value: T) => void, next: NextFunction): void {
-  work.then(done).catch(next);
+export function settle<T>(work: PromiseLike<T>, done: (value: T) => void, next: NextFunction): void {
+  work.then(done).then(undefined, next);
 }

@@ -9,7 +9,7 @@ export type { ApiKeyState } from './augment.js';
 
 export { apiKeyAuth } from './api-key-auth/index.js';
 export type { ApiKeyAuthOptions, KoaRejectHandler } from './api-key-auth/index.js';
-export type { Rejection, CredentialReader } from '@tokenkit/core';
+export type { Rejection, CredentialReader } from '@tokenkit/core/http';
 export { resetRoutes } from './reset-routes/index.js';
 export type { KoaResetRoutesOptions, ResetEmail, ResetUser } from './reset-routes/index.js';
 export { invitationRoutes } from './invitation-routes/index.js';

@@ -1,4 +1,5 @@
-import { ConfigError, type HttpRequest, type HttpResponse, type Rejection, rejectionOf } from '@tokenkit/core';
+import { ConfigError } from '@tokenkit/core';
+import { type HttpRequest, type HttpResponse, type Rejection, rejectionOf } from '@tokenkit/core/http';
 import type { Context, Next } from 'koa';
 
 /**

@@ -1,4 +1,5 @@
 import { StoreUnavailableError, isStoreUnavailableError } from '@tokenkit/core';
+import { isThenable } from '@tokenkit/core/http';
 
 interface InFlight {
   readonly deadline: number;
@@ -137,10 +138,6 @@ export class Deadlines {
     this.timer = setTimeout(this.fire, ms);
     this.timer.unref();
   }
-}
-
-function isThenable<U>(value: U | PromiseLike<U>): value is PromiseLike<U> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function toStoreError(what: string, err: unknown): StoreUnavailableError {

@@ -2,7 +2,8 @@
  * Compile-time checks (run by `pnpm lint`): `onReject` and `from` functions
  * are typed with the framework's own objects — nothing is `any`.
  */
-import type { ApiKeys, Invitations, Rejection, ResetTokens } from '@tokenkit/core';
+import type { ApiKeys, Invitations, ResetTokens } from '@tokenkit/core';
+import type { Rejection } from '@tokenkit/core/http';
 import * as tkExpress from '@tokenkit/express';
 import * as tkKoa from '@tokenkit/koa';
 

@@ -1,4 +1,4 @@
-import { createResetFlow } from '@tokenkit/core';
+import { createResetFlow } from '@tokenkit/core/http';
 import { parse } from 'cookie';
 import { type Example, PATHS } from '../example.js';
 import { html } from '../html/escape.js';

@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponse } from '@tokenkit/core';
+import type { HttpRequest, HttpResponse } from '@tokenkit/core/http';
 import type { WebRequest } from './types.js';
 
 /**

@@ -5,7 +5,7 @@ import type { TokenkitEvent } from '../events.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/types.js';
 import { InstrumentedStore, ManualClock, OTHER_SECRET, TEST_SECRET } from '../test-utils/stores.js';
-import { type ApiKey, type ApiKeyRecord, ApiKeys, type ApiKeysOptions, type CreateApiKeyOptions } from './index.js';
+import { type ApiKey, type ApiKeyRecord, ApiKeys, type ApiKeysOptions, type CreateApiKeyOptions, verifyInTick } from './index.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -507,16 +507,22 @@ describe('ApiKeys', () => {
     expect((await apiKeys.verify(key)).valid).toBe(true);
   });
 
-  describe('verifyNow', () => {
+  describe('same-tick verification (internal, for the HTTP guard)', () => {
+    it('is not public API: verify() is the only verification method', () => {
+      const { apiKeys } = setup();
+      expect('verifyNow' in apiKeys).toBe(false);
+      expect(Object.getOwnPropertyNames(ApiKeys.prototype).filter((name) => name.startsWith('verify'))).toEqual(['verify']);
+    });
+
     it('answers in the same tick when the store does (MemoryStore), with a promise when it does not', async () => {
       const clock = new ManualClock();
       const direct = new ApiKeys({ store: new MemoryStore({ now: clock.now, sweepIntervalMs: 0 }), secret: TEST_SECRET, now: clock.now });
       const { key } = await direct.create({ ownerId: 'o', scopes: ['read'] });
-      const answer = direct.verifyNow(key, { scopes: ['read'] });
+      const answer = direct[verifyInTick](key, { scopes: ['read'] });
       expect(answer).not.toBeInstanceOf(Promise);
       expect(answer).toMatchObject({ valid: true, apiKey: { ownerId: 'o' } });
-      expect(direct.verifyNow(key, { scopes: ['write'] })).toEqual({ valid: false, code: 'INSUFFICIENT_SCOPE' });
-      expect(direct.verifyNow('sk_nope')).toEqual({ valid: false, code: 'MALFORMED' });
+      expect(direct[verifyInTick](key, { scopes: ['write'] })).toEqual({ valid: false, code: 'INSUFFICIENT_SCOPE' });
+      expect(direct[verifyInTick]('sk_nope')).toEqual({ valid: false, code: 'MALFORMED' });
       // verify() is the same answer, always as a promise.
       const promised = direct.verify(key);
       expect(promised).toBeInstanceOf(Promise);
@@ -524,7 +530,7 @@ describe('ApiKeys', () => {
 
       const { apiKeys } = setup(); // an asynchronous store
       const created = await apiKeys.create({ ownerId: 'p' });
-      const later = apiKeys.verifyNow(created.key);
+      const later = apiKeys[verifyInTick](created.key);
       expect(later).toBeInstanceOf(Promise);
       expect(await later).toMatchObject({ valid: true, apiKey: { ownerId: 'p' } });
     });
@@ -537,7 +543,7 @@ describe('ApiKeys', () => {
       }
       const apiKeys = new ApiKeys({ store: new BrokenStore({ sweepIntervalMs: 0 }), secret: TEST_SECRET });
       const key = generateCredential('sk').credential;
-      expect(() => apiKeys.verifyNow(key)).toThrow(StoreUnavailableError);
+      expect(() => apiKeys[verifyInTick](key)).toThrow(StoreUnavailableError);
       const verified = apiKeys.verify(key);
       expect(verified).toBeInstanceOf(Promise);
       await expect(verified).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', cause: new Error('disk on fire') });

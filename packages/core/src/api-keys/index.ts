@@ -11,11 +11,19 @@ import {
   copyMeta,
   type Meta,
 } from '../pipeline/validate.js';
+import { isThenable, type MaybePromise } from '../maybe-promise.js';
 import type { RateLimitRule, Store, StoredRecord, UseResult } from '../store/types.js';
 
 const NS = 'key';
 const LAST_USED_EVERY_MS = 60_000;
 const LAST_USED_TRACKED = 100_000;
+
+/**
+ * Key of `ApiKeys`' same-tick verification. Exported to core's own modules
+ * only (the API-key guard), never from a package entry: the public API is
+ * `verify`, which is async.
+ */
+export const verifyInTick: unique symbol = Symbol('tokenkit.verifyInTick');
 
 /** An API key as stored and returned — never with its hash or secret. */
 export interface ApiKey {
@@ -173,32 +181,22 @@ export class ApiKeys {
    */
   verify(key: unknown, options: { scopes?: readonly string[] } = {}): Promise<ApiKeyVerifyResult> {
     try {
-      return Promise.resolve(this.verifyNow(key, options));
+      return Promise.resolve(this[verifyInTick](key, options));
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
   /**
-   * {@link ApiKeys.verify} without the promise when the store answers
-   * synchronously (`MemoryStore` does): the result itself, or a promise of it
-   * when the store is asynchronous (`RedisStore`). For per-request hot paths —
-   * the HTTP guards use it, so a guarded request on a `MemoryStore` allocates
-   * no promise at all (the guard's budget is about 1 µs). Elsewhere, `await
-   * verify()` is simpler and costs the same.
+   * {@link ApiKeys.verify} answered in the same tick when the store does
+   * (`MemoryStore`), else a promise. Internal: only core's API-key guard
+   * calls it, through {@link verifyInTick}.
    *
-   * @param key - the presented key (any value; non-strings are `MALFORMED`)
-   * @param options - scopes the caller needs
-   * @returns the result, or a promise of it
+   * @internal
    * @throws StoreUnavailableError when the store cannot answer (thrown, or as the promise's rejection)
    * @throws InvalidArgumentError when `options.scopes` is not an array of strings
-   * @example
-   * ```ts
-   * const answer = apiKeys.verifyNow(key)
-   * const result = answer instanceof Promise ? await answer : answer
-   * ```
    */
-  verifyNow(key: unknown, options: { scopes?: readonly string[] } = {}): ApiKeyVerifyResult | Promise<ApiKeyVerifyResult> {
+  [verifyInTick](key: unknown, options: { scopes?: readonly string[] } = {}): MaybePromise<ApiKeyVerifyResult> {
     const resolved = this.pipeline.resolve(key);
     if (!resolved) return this.reject('MALFORMED');
     const now = this.pipeline.now();
@@ -209,14 +207,14 @@ export class ApiKeys {
     }
     const request = scopes ? { hashes: resolved.hashes, now, scopes } : { hashes: resolved.hashes, now };
     const id = resolved.id;
-    let answer: UseResult<ApiKeyRecord> | PromiseLike<UseResult<ApiKeyRecord>>;
+    let answer: MaybePromise<UseResult<ApiKeyRecord>>;
     try {
       // Not through pipeline.call(): a synchronous answer is used as is.
       answer = this.pipeline.store.use<ApiKeyRecord>(NS, id, request);
     } catch (err) {
       throw toStoreUnavailable(err);
     }
-    if (!isPromiseLike(answer)) return this.conclude(answer, id, now);
+    if (!isThenable(answer)) return this.conclude(answer, id, now);
     return Promise.resolve(answer).then(
       (result) => this.conclude(result, id, now),
       (err: unknown) => {
@@ -409,12 +407,4 @@ function toApiKey(record: ApiKeyRecord, lastUsedAt: number | null = record.lastU
     rateLimit: record.rateLimit ? { ...record.rateLimit } : null,
     lastUsedAt,
   };
-}
-
-/**
- * @param value - a store's answer
- * @returns true when it is a promise (or any thenable) rather than the result itself
- */
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown }).then === 'function';
 }

@@ -1,12 +1,16 @@
 /**
- * Framework-neutral HTTP flows: the API-key guard, the password-reset routes
- * and the invitation routes, plus the conventions they share (problem+json,
- * cookies, throttling, body parsing). `@tokenkit/express` and `@tokenkit/koa`
- * only translate requests and responses to and from these types.
+ * @tokenkit/core/http — framework-neutral HTTP flows: the API-key guard, the
+ * password-reset routes and the invitation routes, plus the conventions they
+ * share (problem+json, cookies, throttling, body parsing, origin checks).
+ * `@tokenkit/express` and `@tokenkit/koa` only translate requests and
+ * responses to and from these types; an adapter for another framework starts
+ * here. Explicit re-exports only: this list is the entry's public API.
  */
 export type { HttpRequest, HttpResponse, HttpHandler, ErrorReporter, Rejection } from './types.js';
+export { isThenable } from '../maybe-promise.js';
+export type { MaybePromise } from '../maybe-promise.js';
 export { createApiKeyAuthFlow, DEFAULT_AUTH_THROTTLE } from './api-key-auth/index.js';
-export type { ApiKeyAuthAnswer, ApiKeyAuthOptions, ApiKeyAuthOutcome } from './api-key-auth/index.js';
+export type { ApiKeyAuthOptions, ApiKeyAuthOutcome } from './api-key-auth/index.js';
 export { createResetFlow, RESET_REQUEST_ACCEPTED, DEFAULT_RESET_MIN_DURATION } from './reset-routes/index.js';
 export type { ResetRoutesOptions, ResetUser, ResetEmail, PasswordVerdict } from './reset-routes/index.js';
 export { createInvitationFlow, INVITATION_FAILURE_STATUS, DEFAULT_INVITATION_IP_LIMIT } from './invitation-routes/index.js';

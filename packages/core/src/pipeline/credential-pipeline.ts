@@ -12,6 +12,7 @@ import {
   warningEnabled,
 } from '../events.js';
 import { KeyedHasher } from '../hashing/keyed-hash.js';
+import type { MaybePromise } from '../maybe-promise.js';
 import type { Store, StoredRecord } from '../store/types.js';
 
 /** Options every manager accepts. */
@@ -220,7 +221,7 @@ export class CredentialPipeline implements EventSink {
    * @param operation - the store call
    * @returns its result
    */
-  async call<T>(operation: () => Promise<T> | T): Promise<T> {
+  async call<T>(operation: () => MaybePromise<T>): Promise<T> {
     try {
       return await operation();
     } catch (err) {

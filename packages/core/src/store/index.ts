@@ -15,3 +15,4 @@ export type {
   WindowCount,
   RateLimitRule,
 } from './types.js';
+export type { MaybePromise } from '../maybe-promise.js';

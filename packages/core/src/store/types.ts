@@ -12,6 +12,8 @@
  * subjects and window keys are arbitrary strings.
  */
 
+import type { MaybePromise } from '../maybe-promise.js';
+
 /** Per-record rate limit: at most `limit` successful-auth uses per fixed window. */
 export interface RateLimitRule {
   limit: number;
@@ -217,12 +219,14 @@ export interface Store {
    * A record's used-by set shares its lifetime: `put` starts a record with an
    * empty set, `delete`/`consume` remove it, TTL changes apply to both.
    *
-   * The one method that may also answer synchronously (return the result
-   * itself instead of a promise): it runs on every API-key verification, and
-   * an in-process store saves the guard a promise and a microtask hop that
-   * way. Callers accept both; a synchronous throw counts as a failure.
+   * The one method that may also answer synchronously: it returns a
+   * {@link MaybePromise} — the result itself, or a promise of it. It runs on
+   * every API-key verification, and an in-process store (`MemoryStore`) that
+   * returns the result itself lets the guard continue in the same tick, with
+   * no promise allocated. A store that talks to a server simply returns a
+   * promise. Callers accept both; a synchronous throw counts as a failure.
    */
-  use<R extends StoredRecord>(ns: string, id: string, request: UseRequest): Promise<UseResult<R>> | UseResult<R>;
+  use<R extends StoredRecord>(ns: string, id: string, request: UseRequest): MaybePromise<UseResult<R>>;
 
   /**
    * Fixed-window counter: adds `cost` (default 1; 0 reads) to the window of

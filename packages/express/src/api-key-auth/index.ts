@@ -2,7 +2,8 @@ import {
   type ApiKeyAuthOptions as CoreApiKeyAuthOptions,
   type ApiKeyAuthOutcome,
   createApiKeyAuthFlow,
-} from '@tokenkit/core';
+  isThenable,
+} from '@tokenkit/core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import '../augment.js';
 import { answer, checkOnReject, type ExpressRejectHandler, ExpressRequest, settle } from '../request.js';
@@ -46,7 +47,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
     // A MemoryStore answers in this tick: continue without a promise hop.
     // A synchronous throw reaches Express's own try/catch → next(err).
     const outcome = guard(new ExpressRequest(req));
-    if (outcome instanceof Promise) settle(outcome, (decided) => proceed(req, res, next, decided, onReject), next);
+    if (isThenable(outcome)) settle(outcome, (decided) => proceed(req, res, next, decided, onReject), next);
     else proceed(req, res, next, outcome, onReject);
   };
 }

@@ -1,8 +1,8 @@
-import { type InvitationRoutesOptions, type InvitationUser, createInvitationFlow } from '@tokenkit/core';
+import { type InvitationRoutesOptions, type InvitationUser, createInvitationFlow } from '@tokenkit/core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { answer, checkOnReject, type ExpressRejectHandler, ExpressRequest, settle } from '../request.js';
 
-export type { AcceptedInvitation, InvitationUser } from '@tokenkit/core';
+export type { AcceptedInvitation, InvitationUser } from '@tokenkit/core/http';
 
 /** Options of Express's `invitationRoutes`: callbacks receive Express's `req`. */
 export interface ExpressInvitationRoutesOptions<U extends InvitationUser = InvitationUser> extends InvitationRoutesOptions<Request, U> {

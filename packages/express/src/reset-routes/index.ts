@@ -1,8 +1,8 @@
-import { type ResetRoutesOptions as CoreResetRoutesOptions, type ResetUser, createResetFlow } from '@tokenkit/core';
+import { type ResetRoutesOptions as CoreResetRoutesOptions, type ResetUser, createResetFlow } from '@tokenkit/core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { answer, checkOnReject, type ExpressRejectHandler, ExpressRequest, settle } from '../request.js';
 
-export type { ResetEmail, ResetUser } from '@tokenkit/core';
+export type { ResetEmail, ResetUser } from '@tokenkit/core/http';
 
 /** Options of Express's `resetRoutes`: the shared options plus `onReject`. */
 export interface ResetRoutesOptions<U extends ResetUser = ResetUser> extends CoreResetRoutesOptions<U> {

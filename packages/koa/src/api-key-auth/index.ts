@@ -2,7 +2,8 @@ import {
   type ApiKeyAuthOptions as CoreApiKeyAuthOptions,
   type ApiKeyAuthOutcome,
   createApiKeyAuthFlow,
-} from '@tokenkit/core';
+  isThenable,
+} from '@tokenkit/core/http';
 import type { Context, Middleware, Next } from 'koa';
 import type { ApiKeyState } from '../augment.js';
 import { answer, checkOnReject, type KoaRejectHandler, KoaRequest } from '../request.js';
@@ -48,7 +49,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware<ApiKeyState> 
   // Koa's compose turns a synchronous throw into a rejection.
   return (ctx, next) => {
     const outcome = guard(new KoaRequest(ctx));
-    if (outcome instanceof Promise) return outcome.then((decided) => proceed(ctx, next, decided, onReject));
+    if (isThenable(outcome)) return outcome.then((decided) => proceed(ctx, next, decided, onReject));
     return proceed(ctx, next, outcome, onReject);
   };
 }

@@ -4,11 +4,11 @@ import {
   createInvitationFlow,
   routeBase,
   stripBase,
-} from '@tokenkit/core';
+} from '@tokenkit/core/http';
 import type { Context, Middleware } from 'koa';
 import { answer, checkOnReject, type KoaRejectHandler, KoaRequest } from '../request.js';
 
-export type { AcceptedInvitation, InvitationUser } from '@tokenkit/core';
+export type { AcceptedInvitation, InvitationUser } from '@tokenkit/core/http';
 
 /** Options of Koa's `invitationRoutes`: callbacks receive `ctx`; `base` is the path to match. */
 export interface KoaInvitationRoutesOptions<U extends InvitationUser = InvitationUser>

@@ -1,8 +1,8 @@
-import { type ResetRoutesOptions, type ResetUser, createResetFlow, routeBase, stripBase } from '@tokenkit/core';
+import { type ResetRoutesOptions, type ResetUser, createResetFlow, routeBase, stripBase } from '@tokenkit/core/http';
 import type { Middleware } from 'koa';
 import { answer, checkOnReject, type KoaRejectHandler, KoaRequest } from '../request.js';
 
-export type { ResetEmail, ResetUser } from '@tokenkit/core';
+export type { ResetEmail, ResetUser } from '@tokenkit/core/http';
 
 /** Options of Koa's `resetRoutes`: the core options plus the `base` path to match. */
 export interface KoaResetRoutesOptions<U extends ResetUser = ResetUser> extends ResetRoutesOptions<U> {

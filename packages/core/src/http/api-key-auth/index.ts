@@ -1,6 +1,7 @@
-import type { ApiKey, ApiKeyFailureCode, ApiKeys, ApiKeyVerifyResult } from '../../api-keys/index.js';
+import { type ApiKey, type ApiKeyFailureCode, type ApiKeys, type ApiKeyVerifyResult, verifyInTick } from '../../api-keys/index.js';
 import { ConfigError, isStoreUnavailableError } from '../../errors.js';
 import { type EventSink, eventSinkOf, storeErrorCode, type VerifyTraceContext, verifyTracing } from '../../events.js';
+import { isThenable, type MaybePromise } from '../../maybe-promise.js';
 import type { Store } from '../../store/types.js';
 import { type CredentialSource, challengeScheme, compileSources, describeSources } from '../credential-source/index.js';
 import { rateLimitHeaders } from '../rate-limit-headers/index.js';
@@ -52,14 +53,6 @@ export type ApiKeyAuthOutcome =
   | { response: undefined; apiKey: ApiKey | undefined; headers?: Record<string, string> }
   | { response: HttpResponse };
 
-/**
- * The guard's answer: the outcome itself when it could be decided without
- * waiting (a `MemoryStore` lookup, a missing key, a blocked client), else a
- * native `Promise` of it — so an adapter can continue in the same tick, with
- * no promise allocated, on the common path.
- */
-export type ApiKeyAuthAnswer = ApiKeyAuthOutcome | Promise<ApiKeyAuthOutcome>;
-
 /** Default brute-force throttle: 20 failed verifications per client IP per minute. */
 export const DEFAULT_AUTH_THROTTLE: ThrottleOptions = Object.freeze({ limit: 20, window: '1m' });
 
@@ -72,18 +65,21 @@ const ANONYMOUS: ApiKeyAuthOutcome = Object.freeze({ response: undefined, apiKey
 const KEY_POLICY = 'apikey';
 const THROTTLE_POLICY = 'apikey-ip';
 
-type Verify = (key: string, options: { scopes?: readonly string[] }) => ApiKeyVerifyResult | Promise<ApiKeyVerifyResult>;
+type Verify = (key: string, options: { scopes?: readonly string[] }) => MaybePromise<ApiKeyVerifyResult>;
 
 /**
  * Builds the framework-neutral API-key guard. The success path is one
- * header lookup, one `ApiKeys.verifyNow` (one store operation) and no throttle
+ * header lookup, one key verification (one store operation) and no throttle
  * store call while no client is suspect: failures are counted, and a client
  * that failed this window (or has many verifications in flight) reserves a
  * slot before it is verified, so a burst cannot run more failed
- * verifications than the limit (see {@link FailureGate}). It answers
- * synchronously whenever the store does (see {@link ApiKeyAuthAnswer}); a
- * synchronous throw is a programming error (e.g. an app callback threw), like
- * a rejection.
+ * verifications than the limit (see {@link FailureGate}). It returns the
+ * outcome itself whenever it could be decided without waiting (a
+ * `MemoryStore` lookup, a missing key, a blocked client), else a promise of it
+ * (a {@link MaybePromise}: tell them apart with {@link isThenable}), so an
+ * adapter continues in the same tick, with no promise allocated, on the
+ * common path. A synchronous throw is a programming error (e.g. an app
+ * callback threw), like a rejection.
  *
  * Statuses: no key → 401 `Bearer realm="api"`; malformed/unknown/revoked/
  * expired → 401 `error="invalid_token"`; missing scope → 403
@@ -96,25 +92,28 @@ type Verify = (key: string, options: { scopes?: readonly string[] }) => ApiKeyVe
  * tracing channel while it has subscribers.
  *
  * @param options - see {@link ApiKeyAuthOptions}
- * @returns a function from a neutral request to an outcome
+ * @returns a function from a neutral request to an outcome (or a promise of it)
  * @throws ConfigError on unusable options
  * @example
  * ```ts
  * const guard = createApiKeyAuthFlow({ apiKeys, scopes: ['read'] })
  * const answer = guard(request)
- * const outcome = answer instanceof Promise ? await answer : answer
+ * const outcome = isThenable(answer) ? await answer : answer
  * if (outcome.response) send(outcome.response)
  * else request.native.apiKey = outcome.apiKey
  * ```
  */
-export function createApiKeyAuthFlow<N = unknown>(options: ApiKeyAuthOptions<N>): (request: HttpRequest<N>) => ApiKeyAuthAnswer {
+export function createApiKeyAuthFlow<N = unknown>(
+  options: ApiKeyAuthOptions<N>,
+): (request: HttpRequest<N>) => MaybePromise<ApiKeyAuthOutcome> {
   if (!options || typeof options.apiKeys?.verify !== 'function') {
     throw new ConfigError('apiKeyAuth: options.apiKeys is required, e.g. apiKeyAuth({ apiKeys: new ApiKeys({ store }) })');
   }
   const { apiKeys } = options;
-  // A test double with only `verify` (e.g. `{ verify: vi.fn() }`) still works, one promise hop slower.
+  // Same tick when the store answers at once. A test double with only `verify`
+  // (e.g. `{ verify: vi.fn() }`) still works, one promise hop slower.
   const plainVerify: Verify =
-    typeof apiKeys.verifyNow === 'function' ? (key, o) => apiKeys.verifyNow(key, o) : (key, o) => apiKeys.verify(key, o);
+    typeof apiKeys[verifyInTick] === 'function' ? (key, o) => apiKeys[verifyInTick](key, o) : (key, o) => apiKeys.verify(key, o);
   const sources: readonly CredentialSource<N>[] = options.from ?? ['authorization', 'x-api-key'];
   const extract = compileSources(sources);
   const missingDetail = `Send an API key: ${describeSources(sources)}.`;
@@ -155,15 +154,15 @@ export function createApiKeyAuthFlow<N = unknown>(options: ApiKeyAuthOptions<N>)
     );
   };
 
-  function verify(key: string): ApiKeyVerifyResult | Promise<ApiKeyVerifyResult> {
+  function verify(key: string): MaybePromise<ApiKeyVerifyResult> {
     return tracingObserved() ? traced(key) : plainVerify(key, verifyOptions);
   }
 
   /** The verification inside `tokenkit:verify`: start/end, and asyncStart/asyncEnd when the store answers later. */
-  function traced(key: string): ApiKeyVerifyResult | Promise<ApiKeyVerifyResult> {
+  function traced(key: string): MaybePromise<ApiKeyVerifyResult> {
     const context: VerifyTraceContext = { scopes: scopes ?? [], async: false };
     verifyTracing.start.publish(context);
-    let answer: ApiKeyVerifyResult | Promise<ApiKeyVerifyResult>;
+    let answer: MaybePromise<ApiKeyVerifyResult>;
     try {
       answer = plainVerify(key, verifyOptions);
     } catch (err) {
@@ -172,7 +171,7 @@ export function createApiKeyAuthFlow<N = unknown>(options: ApiKeyAuthOptions<N>)
       verifyTracing.end.publish(context);
       throw err;
     }
-    if (!(answer instanceof Promise)) {
+    if (!isThenable(answer)) {
       context.result = traceResult(answer);
       verifyTracing.end.publish(context);
       return answer;
@@ -196,8 +195,8 @@ export function createApiKeyAuthFlow<N = unknown>(options: ApiKeyAuthOptions<N>)
     );
   }
 
-  function run(key: string, request: HttpRequest<N>, mode: Mode): ApiKeyAuthAnswer {
-    let answer: ApiKeyVerifyResult | Promise<ApiKeyVerifyResult>;
+  function run(key: string, request: HttpRequest<N>, mode: Mode): MaybePromise<ApiKeyAuthOutcome> {
+    let answer: MaybePromise<ApiKeyVerifyResult>;
     try {
       answer = verify(key);
     } catch (err) {
@@ -205,11 +204,11 @@ export function createApiKeyAuthFlow<N = unknown>(options: ApiKeyAuthOptions<N>)
       return onUnavailable(err);
     }
     if (mode === RESERVED || throttle === undefined) {
-      if (!(answer instanceof Promise)) return decide(answer, request, mode);
+      if (!isThenable(answer)) return decide(answer, request, mode);
       return answer.then((result) => decide(result, request, mode), onUnavailable);
     }
     const gate = throttle;
-    if (!(answer instanceof Promise)) {
+    if (!isThenable(answer)) {
       if (mode === BEGUN) gate.end(request.ip);
       return decide(answer, request, FREE);
     }
@@ -228,7 +227,7 @@ export function createApiKeyAuthFlow<N = unknown>(options: ApiKeyAuthOptions<N>)
     );
   }
 
-  function decide(result: ApiKeyVerifyResult, request: HttpRequest<N>, mode: Mode): ApiKeyAuthAnswer {
+  function decide(result: ApiKeyVerifyResult, request: HttpRequest<N>, mode: Mode): MaybePromise<ApiKeyAuthOutcome> {
     if (result.valid) {
       if (mode === RESERVED) throttle?.refund(request.ip);
       const rule = result.apiKey.rateLimit;
