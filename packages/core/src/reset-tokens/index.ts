@@ -148,9 +148,9 @@ export class ResetTokens {
    *
    * @param userId - whose password the token may reset
    * @param options - metadata stored with the token
-   * @returns the `token` (send it, never store it) and the `reset` it stands for
+   * @returns the `token` (send it, never store it), its `expiresAt` (epoch ms, e.g. for the e-mail) and the `reset` it stands for
    */
-  async issue(userId: string, options: { meta?: Meta } = {}): Promise<{ token: string; reset: ResetToken }> {
+  async issue(userId: string, options: { meta?: Meta } = {}): Promise<{ token: string; expiresAt: number; reset: ResetToken }> {
     const subject = checkSubject(userId, 'userId');
     const meta = checkMeta(options?.meta);
     const now = this.pipeline.now();
@@ -185,7 +185,7 @@ export class ResetTokens {
       await this.pipeline.call(() => store.indexAdd(NS, subject, record.id, ttlMs));
     }
     this.pipeline.emit({ type: 'reset.issued', id: record.id, subject, at: now });
-    return { token: credential, reset: toResetToken(record) };
+    return { token: credential, expiresAt: record.expiresAt, reset: toResetToken(record) };
   }
 
   /**
