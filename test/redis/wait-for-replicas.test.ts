@@ -196,6 +196,7 @@ describe('waitForReplicas: Cluster failover right after a consume', () => {
     });
     const masters = await cluster.masters();
     await until('every replica to acknowledge', async () => (await Promise.all(masters.map((m) => settled(m)()))).every(Boolean));
+    await cluster.waitReplicated();
   }, 60_000);
   afterAll(async () => {
     for (const client of clients) client.disconnect();
@@ -260,7 +261,7 @@ describe('waitForReplicas: Cluster failover right after a consume', () => {
     const twice = (a: Outcome[], b: Outcome[]) => a.filter((o, i) => o === 'ok' && b[i] === 'ok').length;
     console.log(
       `failover after consume: without WAIT ${twice(first.plain, second.plain)}/${groups.plain.length} tokens consumed twice; ` +
-        `with WAIT ${twice(first.safe, second.safe)}/${groups.safe.length} (first attempts: ${first.safe.join(',')})`,
+        `with WAIT ${twice(first.safe, second.safe)}/${groups.safe.length} (first attempts: plain ${first.plain.join(',')}; safe ${first.safe.join(',')})`,
     );
     expect(first.plain.every((o) => o === 'ok')).toBe(true);
     // The window is real: without WAIT the promoted replica never saw these consumes.
@@ -274,12 +275,14 @@ describe('waitForReplicas: Cluster failover right after a consume', () => {
     // The old master comes back as the new master's replica (until then that shard refuses every confirmed write).
     await victim!.restart();
     await until('the old master to rejoin as a replica', settled(replica));
+    await cluster.waitReplicated();
   }, 90_000);
   it('after a failover the confirming connection follows the slots to the new master (MOVED is retried, not failed)', async () => {
     const client = await connectCluster(cluster.startupNodes);
     clients.push(client);
     const safe = new RedisStore({ client, prefix: uniquePrefix(), waitForReplicas: { replicas: 1, timeoutMs: 500 } });
     const resets = new ResetTokens({ store: safe, secret: SECRET });
+    await cluster.waitReplicated();
     await resets.issue('u-warm'); // the confirming connection now has a slot map, about to go stale
 
     // A graceful failover of a shard that still has its replica: the old master stays up and answers MOVED.
@@ -295,6 +298,10 @@ describe('waitForReplicas: Cluster failover right after a consume', () => {
     await promoted!.command('CLUSTER', 'FAILOVER');
     await until('the manual failover', async () => (await promoted!.command('INFO', 'replication')).includes('role:master'));
     await until('the old master to follow', settled(promoted!));
+    // Fail-closed is right while the old master re-attaches (WAIT answers 0 until it has): what this test
+    // asserts is the redirect, so it waits — on fresh connections, leaving the store's slot map stale —
+    // until every shard confirms writes again.
+    await cluster.waitReplicated();
 
     const issued = await Promise.all(Array.from({ length: 30 }, (_, i) => outcome(async () => ({ valid: (await resets.issue(`u-after-${i}`)).token.length > 0 }))));
     expect(issued.filter((o) => o !== 'ok')).toEqual([]);
