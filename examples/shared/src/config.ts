@@ -12,7 +12,7 @@ export interface ExampleConfig {
   secretSource: 'env' | 'generated';
   /** REDIS_URL: use RedisStore instead of the in-memory store. */
   redisUrl: string | null;
-  /** Key prefix in Redis, so several apps (and test runs) can share one server. */
+  /** Key prefix in Redis (default RedisStore's `tokenkit:`, which the CLI uses too); set REDIS_PREFIX to share one server between apps. */
   redisPrefix: string;
   /** DEMO_PASSWORD: fixed password for the demo users (default: random, printed at start-up). */
   demoPassword: string | null;
@@ -40,7 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaultPort: number): Example
     secret: secret ?? tokenUrlsafe(32),
     secretSource: secret ? 'env' : 'generated',
     redisUrl: env['REDIS_URL'] || null,
-    redisPrefix: env['REDIS_PREFIX'] || 'tokenkit-example:',
+    redisPrefix: env['REDIS_PREFIX'] || 'tokenkit:',
     demoPassword: env['DEMO_PASSWORD'] || null,
   };
 }

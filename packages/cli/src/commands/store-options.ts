@@ -7,7 +7,7 @@ import { type CliEnv, openRedisStore } from '../store.js';
 /** Raw values of the shared store flags, as commander parses them. */
 export interface StoreOptionValues {
   redis?: string;
-  prefix: string;
+  prefix?: string;
   secret?: string[];
   keyPrefix?: string;
   timeout: number;
@@ -15,6 +15,22 @@ export interface StoreOptionValues {
 }
 
 const DEFAULT_TIMEOUT = '5s';
+
+/** RedisStore's own default key prefix. */
+export const DEFAULT_REDIS_PREFIX = 'tokenkit:';
+
+/**
+ * The Redis key prefix: `--prefix`, else `REDIS_PREFIX` (what the example apps
+ * read), else RedisStore's default — so keys made here are found by an app
+ * started with the same environment.
+ *
+ * @param values - parsed flags
+ * @param env - for `REDIS_PREFIX`
+ * @returns the prefix to open the store with
+ */
+export function resolvePrefix(values: StoreOptionValues, env: CliEnv): string {
+  return values.prefix ?? (env.REDIS_PREFIX || DEFAULT_REDIS_PREFIX);
+}
 
 /**
  * Adds `--redis`, `--prefix`, `--secret`, `--key-prefix`, `--timeout` and
@@ -29,7 +45,7 @@ export function addStoreOptions(cmd: Command, keyPrefixDefault: string): Command
   return cmd
     .option('--json', 'print machine-readable JSON')
     .option('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379/0 (default: $REDIS_URL)')
-    .option('--prefix <prefix>', "Redis key prefix; must match the app's RedisStore prefix", 'tokenkit:')
+    .option('--prefix <prefix>', "Redis key prefix; must match the app's RedisStore prefix (default: $REDIS_PREFIX or tokenkit:)")
     .option(
       '--secret <secret>',
       'hashing secret(s) the app uses (default: $TOKENKIT_SECRET); repeat for rotation: the first signs',
@@ -96,7 +112,7 @@ export function prepareManager(
  */
 export async function withStore<T>(values: StoreOptionValues, env: CliEnv, work: (store: Store) => Promise<T>): Promise<T> {
   const deadline = Date.now() + values.timeout;
-  const open = await openRedisStore({ redis: values.redis, prefix: values.prefix, timeoutMs: values.timeout }, env);
+  const open = await openRedisStore({ redis: values.redis, prefix: resolvePrefix(values, env), timeoutMs: values.timeout }, env);
   let timer: NodeJS.Timeout | undefined;
   let answered = false;
   try {
