@@ -55,20 +55,20 @@ export interface ApiKeyRecord extends StoredRecord {
 /** Options of {@link ApiKeys}. */
 export interface ApiKeysOptions extends ManagerOptions {
   /** How long revoked/expired keys stay readable (`get`, `list`) before the store drops them (default `'7d'`). */
-  retention?: Duration;
+  retention?: Duration | undefined;
 }
 
 /** Options of {@link ApiKeys.create}. */
 export interface CreateApiKeyOptions {
   ownerId: string;
-  name?: string;
-  scopes?: string[];
-  expiresIn?: Duration;
+  name?: string | undefined;
+  scopes?: string[] | undefined;
+  expiresIn?: Duration | undefined;
   /** Total successful verifications allowed. */
-  remaining?: number;
+  remaining?: number | undefined;
   /** Per-key limit on successful verifications per window. */
-  rateLimit?: { limit: number; window: Duration };
-  meta?: Meta;
+  rateLimit?: { limit: number; window: Duration } | undefined;
+  meta?: Meta | undefined;
 }
 
 /** Why an API key was rejected. */
@@ -158,7 +158,7 @@ export class ApiKeys {
    * if (!result.valid) console.log(result.code)
    * ```
    */
-  verify(key: unknown, options: { scopes?: readonly string[] } = {}): Promise<ApiKeyVerifyResult> {
+  verify(key: unknown, options: { scopes?: readonly string[] | undefined } = {}): Promise<ApiKeyVerifyResult> {
     try {
       return Promise.resolve(this.verifyNow(key, options));
     } catch (err) {
@@ -185,7 +185,7 @@ export class ApiKeys {
    * const result = answer instanceof Promise ? await answer : answer
    * ```
    */
-  verifyNow(key: unknown, options: { scopes?: readonly string[] } = {}): ApiKeyVerifyResult | Promise<ApiKeyVerifyResult> {
+  verifyNow(key: unknown, options: { scopes?: readonly string[] | undefined } = {}): ApiKeyVerifyResult | Promise<ApiKeyVerifyResult> {
     const resolved = this.pipeline.resolve(key);
     if (!resolved) return this.reject('MALFORMED');
     const now = this.pipeline.now();
@@ -268,7 +268,7 @@ export class ApiKeys {
    * @param options - `gracePeriod` (default `'0s'`: the old key stops at once)
    * @returns the new `{ key, apiKey }`, or null when the old key is unknown, revoked, expired or used up
    */
-  async rotate(id: string, options: { gracePeriod?: Duration } = {}): Promise<{ key: string; apiKey: ApiKey } | null> {
+  async rotate(id: string, options: { gracePeriod?: Duration | undefined } = {}): Promise<{ key: string; apiKey: ApiKey } | null> {
     const graceMs = checkDuration(options.gracePeriod ?? 0, 'gracePeriod');
     const store = this.pipeline.store;
     const old = typeof id === 'string' ? await this.pipeline.call(() => store.get<ApiKeyRecord>(NS, id)) : null;

@@ -12,13 +12,13 @@ export interface ManagerOptions {
    * Key(s) for HMAC-SHA256 of stored credentials, each ≥ 32 characters. A list
    * rotates: the first signs new credentials, all of them verify.
    */
-  secret?: string | readonly string[];
+  secret?: string | readonly string[] | undefined;
   /** Credential prefix, `[a-z][a-z0-9]*(_[a-z0-9]+)*`, ≤ 16 characters. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Clock in epoch ms (default `Date.now`). */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Receives every event (ids only, never secrets). */
-  onEvent?: EventListener;
+  onEvent?: EventListener | undefined;
 }
 
 let warnedUnkeyed = false;

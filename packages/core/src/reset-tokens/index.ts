@@ -27,9 +27,9 @@ export interface ResetTokenRecord extends StoredRecord {
 /** Options of {@link ResetTokens}. */
 export interface ResetTokensOptions extends ManagerOptions {
   /** Lifetime of a token (default `'1h'`, at most `'24h'`). */
-  ttl?: Duration;
+  ttl?: Duration | undefined;
   /** `'revoke-previous'` (default): a new token invalidates the user's older ones. `'keep'`: they stay valid. */
-  onIssue?: 'revoke-previous' | 'keep';
+  onIssue?: 'revoke-previous' | 'keep' | undefined;
 }
 
 /** Why a reset token was rejected. */

@@ -14,7 +14,7 @@ export type { AcceptedInvitation, InvitationUser } from '@tokenkit/core';
 export interface KoaInvitationRoutesOptions<U extends InvitationUser = InvitationUser>
   extends InvitationRoutesOptions<Context, U> {
   /** Path the routes live under (default `'/invitations'`). */
-  base?: string;
+  base?: string | undefined;
 }
 
 /**

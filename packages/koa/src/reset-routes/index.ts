@@ -7,7 +7,7 @@ export type { ResetEmail, ResetUser } from '@tokenkit/core';
 /** Options of Koa's `resetRoutes`: the core options plus the `base` path to match. */
 export interface KoaResetRoutesOptions<U extends ResetUser = ResetUser> extends ResetRoutesOptions<U> {
   /** Path the routes live under (default: the path of `baseUrl`). */
-  base?: string;
+  base?: string | undefined;
 }
 
 /**

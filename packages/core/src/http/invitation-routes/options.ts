@@ -27,11 +27,11 @@ export interface InvitationRoutesOptions<N = unknown, U extends InvitationUser =
   /** The signed-in user (from your session), or null → 401. */
   getUser: (request: N) => U | null | undefined | Promise<U | null | undefined>;
   /** Runs after a successful redemption, before the 200 — grant the role here. */
-  onAccepted?: (accepted: AcceptedInvitation<U>, request: N) => void | Promise<void>;
+  onAccepted?: ((accepted: AcceptedInvitation<U>, request: N) => void | Promise<void>) | undefined;
   /** Page the link's GET redirects browsers to (the code moves into a cookie); without it GET answers JSON. */
-  acceptPath?: string;
+  acceptPath?: string | undefined;
   /** The link cookie (default name `tokenkit_invite`, at most 1 hour, Path = the mount path). */
-  cookie?: TokenCookieOptions;
+  cookie?: TokenCookieOptions | undefined;
   /** Request-body limit in bytes (default 16 KiB). */
-  bodyLimit?: number;
+  bodyLimit?: number | undefined;
 }
