@@ -70,7 +70,7 @@ export class CredentialPipeline {
       process.emitWarning(
         `${managerName} has no secret: credentials are stored as plain SHA-256. Anyone who can read the store can ` +
           'then check guesses offline against it, and a leaked dump cannot be invalidated by rotating a key. ' +
-          'Pass { secret: process.env.TOKENKIT_SECRET } (≥ 32 chars; `npx tokenkit token --urlsafe 32`).',
+          'Pass { secret: process.env.TOKENKIT_SECRET } (≥ 32 chars; `openssl rand -base64 32`).',
         { code: 'TOKENKIT_NO_SECRET', type: 'TokenkitWarning' },
       );
     }
