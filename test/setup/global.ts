@@ -107,6 +107,21 @@ const REDIS_PACKAGES = {
 
 let privateRedis: RedisServer | undefined;
 
+/**
+ * Everything the suites need from the machine. A new service is one more entry, e.g. for a
+ * Postgres store package:
+ *
+ * ```ts
+ * {
+ *   name: 'Postgres',
+ *   neededBy: /^(test\/postgres\/|packages\/postgres\/)/,
+ *   async check() {
+ *     if (await pgAnswers(process.env.DATABASE_URL)) return null; // or start a private server, as Redis does
+ *     return { problem: 'nothing answers at DATABASE_URL', apt: 'postgresql', brew: 'postgresql', otherwise: '…' };
+ *   },
+ * }
+ * ```
+ */
 const REQUIREMENTS: Requirement[] = [
   {
     // The Cluster, fault and replica suites start their own servers; `redis-cli --cluster create` joins clusters.
