@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appStore, cli, listKeys, oneLine, REDIS_URL, redisSandbox, SECRET } from './helpers.js';
 
 const sandbox = redisSandbox();
-const { env, flags } = sandbox;
+const { env, flags, prefix } = sandbox;
 const KEY = /^sk_[0-9A-Za-z]{48}$/;
 
 async function create(...extra: string[]) {
@@ -235,8 +235,17 @@ describe('apikey list / revoke edge cases', () => {
   it('list of an owner without keys prints a notice (exit 0) and [] with --json', async () => {
     const r = await cli(['apikey', 'list', '--owner', 'nobody', ...flags], env);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('No API keys for owner nobody.\n');
+    expect(r.stdout).toContain(`No API keys for owner nobody under Redis key prefix ${JSON.stringify(prefix)}.\n`);
+    // Nothing found is most often a prefix that differs from the app's: say so.
+    expect(r.stdout).toMatch(/Hint: the prefix must equal your app's RedisStore prefix \(default tokenkit:\): pass --prefix/);
     expect(JSON.parse((await cli(['apikey', 'list', '--owner', 'nobody', ...flags, '--json'], env)).stdout)).toEqual([]);
+  });
+
+  it('without --prefix, REDIS_PREFIX (what the example apps read) is the prefix, so both meet', async () => {
+    const { apiKey } = await create('--owner', 'owner-env-prefix');
+    const r = await cli(['apikey', 'list', '--owner', 'owner-env-prefix', '--json'], { ...env, REDIS_PREFIX: prefix });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject([{ id: apiKey.id }]);
   });
 
   it('list and revoke do not need the secret', async () => {

@@ -4,7 +4,8 @@
  * CI builds before testing; locally `beforeAll` builds what is missing or stale.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, ensureBuilt } from '../helpers/built-packages.js';
@@ -40,6 +41,24 @@ function tokenkit(args: string[], env: Record<string, string> = {}, input?: stri
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
 }
+
+describe('bin/tokenkit.js before a build', () => {
+  it('says to run pnpm build (exit 1, no stack trace) when dist/ is missing', () => {
+    // A copy of the package's launcher next to an empty dist: a fresh clone before `pnpm build`.
+    const dir = mkdtempSync(join(tmpdir(), 'tokenkit-unbuilt-'));
+    try {
+      mkdirSync(join(dir, 'bin'));
+      cpSync(join(ROOT, 'packages/cli/bin/tokenkit.js'), join(dir, 'bin/tokenkit.js'));
+      writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+      const r = spawnSync(process.execPath, [join(dir, 'bin/tokenkit.js'), '--help'], { env: BASE_ENV, encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('Run `pnpm build` in the repository root once, then `pnpm exec tokenkit --help`.');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('dist/cli.js', () => {
   it('starts with a shebang and is executable by itself', () => {

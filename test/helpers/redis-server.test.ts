@@ -89,6 +89,18 @@ describe('RedisCluster helper', () => {
       expect(info).toContain('cluster_slots_assigned:16384');
       expect(await cluster.masters()).toHaveLength(3);
       await expect.poll(async () => (await cluster.replicas()).length, { timeout: 10_000 }).toBe(3);
+      // Every master confirms a write (WAIT 1) once its replica is attached…
+      await cluster.waitReplicated(1);
+      // …and a shard whose replica is frozen does not: the wait gives up, naming what each node reported.
+      const [replica] = await cluster.replicas();
+      await replica!.pause();
+      try {
+        await expect(cluster.waitReplicated(1, { waitMs: 100, timeoutMs: 500 })).rejects.toThrow(
+          /writes not confirmed by 1 replica\(s\) on every master after 500 ms \(\d+: WAIT 1 100 answered 0\)/,
+        );
+      } finally {
+        await replica!.resume();
+      }
     } finally {
       await cluster.dispose();
     }

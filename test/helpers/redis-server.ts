@@ -599,6 +599,58 @@ export class RedisCluster {
   }
 
   /**
+   * Waits until every slot is served by a master that has `replicas` online
+   * replicas confirming its writes: on each master a fresh connection writes
+   * a short-lived probe key in one of its slots and runs `WAIT replicas
+   * waitMs` — exactly what a `waitForReplicas` store does. After a failover
+   * or a restart the old master needs a moment to re-attach (and resync) as
+   * a replica of the new one; until then that shard rightly refuses
+   * confirmed writes, so tests that assert on confirmed writes wait here.
+   *
+   * @param replicas - replicas each master must have (default 1)
+   * @param options - `waitMs` per WAIT (default 500), `timeoutMs` overall (default 30 000)
+   * @returns when every master confirmed a probe write
+   * @throws with every node's `INFO replication` when the deadline passes
+   * @example
+   * ```ts
+   * await promoted.command('CLUSTER', 'FAILOVER')
+   * await cluster.waitReplicated()
+   * ```
+   */
+  async waitReplicated(replicas = 1, options: { waitMs?: number; timeoutMs?: number } = {}): Promise<void> {
+    const waitMs = options.waitMs ?? 500;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    for (;;) {
+      try {
+        const masters = await this.slotOwners();
+        const covered = masters.reduce((sum, m) => sum + m.slots.reduce((n, [from, to]) => n + to - from + 1, 0), 0);
+        if (covered !== 16_384) throw new Error(`masters serve ${covered} of 16384 slots`);
+        for (const { node, slots } of masters) {
+          const key = `tokenkit-probe:{${tagForSlot(slots[0]![0])}}`;
+          const [set, acked] = await sendInlineMany(node.host, node.port, [
+            ['SET', key, '1', 'PX', '5000'],
+            ['WAIT', String(replicas), String(waitMs)],
+          ]);
+          if (set !== 'OK') throw new Error(`${node.port}: SET answered ${set}`);
+          if (Number(acked) < replicas) throw new Error(`${node.port}: WAIT ${replicas} ${waitMs} answered ${acked}`);
+        }
+        return;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      if (Date.now() > deadline) {
+        const infos = await Promise.all(
+          this.nodes.map(async (n) => `${n.port}: ${(await n.command('INFO', 'replication').catch((e: Error) => e.message)).replace(/\r?\n/g, ' ')}`),
+        );
+        throw new Error(`writes not confirmed by ${replicas} replica(s) on every master after ${timeoutMs} ms (${last}):\n${infos.join('\n')}`);
+      }
+      await sleep(50);
+    }
+  }
+
+  /**
    * The nodes that are currently masters (asks the cluster: failovers change roles).
    *
    * @returns master nodes that answered
@@ -635,6 +687,22 @@ export class RedisCluster {
    */
   async dispose(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.dispose()));
+  }
+
+  /** Masters that answer, with the slot ranges each says it serves (`CLUSTER NODES`, `myself` line). */
+  private async slotOwners(): Promise<Array<{ node: RedisServer; slots: Array<[number, number]> }>> {
+    const out: Array<{ node: RedisServer; slots: Array<[number, number]> }> = [];
+    for (const node of await this.masters()) {
+      const myself = (await node.command('CLUSTER', 'NODES')).split('\n').find((line) => line.includes('myself'));
+      const slots = (myself?.split(' ').slice(8) ?? [])
+        .filter((range) => /^\d+(-\d+)?$/.test(range))
+        .map((range): [number, number] => {
+          const [from, to = from] = range.split('-');
+          return [Number(from), Number(to)];
+        });
+      if (slots.length > 0) out.push({ node, slots });
+    }
+    return out;
   }
 
   private async withRole(role: 'master' | 'slave'): Promise<RedisServer[]> {
@@ -675,6 +743,74 @@ function listenProbe(port: number): Promise<number> {
       const address = server.address();
       const bound = typeof address === 'object' && address !== null ? address.port : port;
       server.close(() => resolve(bound));
+    });
+  });
+}
+
+/** CRC16/XMODEM, the Cluster key-slot hash. */
+function crc16(text: string): number {
+  let crc = 0;
+  for (const byte of Buffer.from(text)) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+const slotTags = new Map<number, string>();
+
+/** A hash tag whose keys live in `slot`. */
+function tagForSlot(slot: number): string {
+  if (slotTags.size === 0) {
+    for (let i = 0; slotTags.size < 16_384; i++) {
+      const tag = `t${i}`;
+      const s = crc16(tag) % 16_384;
+      if (!slotTags.has(s)) slotTags.set(s, tag);
+    }
+  }
+  return slotTags.get(slot)!;
+}
+
+/**
+ * Sends several inline commands on ONE connection (so e.g. `WAIT` counts the
+ * replicas that acknowledged this connection's `SET`) and returns each
+ * status, integer or bulk reply as text; an error reply rejects.
+ */
+function sendInlineMany(host: string, port: number, commands: string[][], timeoutMs = 5000): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host, port });
+    let buffer = Buffer.alloc(0);
+    const replies: string[] = [];
+    const done = (err: Error | null) => {
+      socket.destroy();
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(replies);
+    };
+    const timer = setTimeout(() => done(new Error(`no reply from ${host}:${port}`)), timeoutMs);
+    socket.once('error', (err) => done(err));
+    socket.once('connect', () => socket.write(commands.map((args) => `${args.join(' ')}\r\n`).join('')));
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (;;) {
+        const lineEnd = buffer.indexOf('\r\n');
+        if (lineEnd < 0) return;
+        const head = buffer.subarray(0, lineEnd).toString();
+        const rest = head.slice(1);
+        let used = lineEnd + 2;
+        if (head[0] === '-') return done(new Error(rest));
+        if (head[0] === '$') {
+          const length = Number(rest);
+          if (length >= 0) {
+            if (buffer.length < used + length + 2) return;
+            replies.push(buffer.subarray(used, used + length).toString());
+            used += length + 2;
+          } else replies.push('');
+        } else if (head[0] === '+' || head[0] === ':') replies.push(rest);
+        else return done(new Error(`unexpected reply ${JSON.stringify(head)}`));
+        buffer = buffer.subarray(used);
+        if (replies.length === commands.length) return done(null);
+      }
     });
   });
 }

@@ -12,7 +12,7 @@ export interface ExampleConfig {
   secretSource: 'env' | 'generated';
   /** REDIS_URL: use RedisStore instead of the in-memory store. */
   redisUrl: string | null;
-  /** Key prefix in Redis, so several apps (and test runs) can share one server. */
+  /** Key prefix in Redis (default RedisStore's `tokenkit:`, which the CLI uses too); set REDIS_PREFIX to share one server between apps. */
   redisPrefix: string;
   /** DATABASE_URL (when REDIS_URL is unset): use PostgresStore, migrating its schema on start. */
   databaseUrl: string | null;
@@ -44,7 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaultPort: number): Example
     secret: secret ?? tokenUrlsafe(32),
     secretSource: secret ? 'env' : 'generated',
     redisUrl: env['REDIS_URL'] || null,
-    redisPrefix: env['REDIS_PREFIX'] || 'tokenkit-example:',
+    redisPrefix: env['REDIS_PREFIX'] || 'tokenkit:',
     databaseUrl: env['DATABASE_URL'] || null,
     databaseSchema: env['TOKENKIT_SCHEMA'] || 'tokenkit',
     demoPassword: env['DEMO_PASSWORD'] || null,

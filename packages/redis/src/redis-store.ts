@@ -33,9 +33,9 @@ export interface RedisStoreOptions {
    */
   client: Redis | Cluster;
   /** Prefix of every key (default `'tokenkit:'`); must not contain `{` or `}`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Milliseconds each operation may take before it rejects with `StoreUnavailableError` (default 1000). */
-  timeout?: number;
+  timeout?: number | undefined;
   /**
    * Confirm every state change with Redis `WAIT` before reporting success:
    * issuing, revoking, consuming a reset token, redeeming an invitation (and,
@@ -46,7 +46,7 @@ export interface RedisStoreOptions {
    * "Replication and failover" for the latency and availability cost.
    * The store then owns a second connection: call `store.close()` on shutdown.
    */
-  waitForReplicas?: WaitForReplicasOptions;
+  waitForReplicas?: WaitForReplicasOptions | undefined;
   /**
    * How many unmetered records (no `remaining`, no rate limit) this store keeps
    * decoded in memory, each with its version, so that verifying one is a
@@ -55,12 +55,12 @@ export interface RedisStoreOptions {
    * replaces its version, and a verification whose version differs reads the
    * record again.
    */
-  recordCache?: number;
+  recordCache?: number | undefined;
   /**
    * `false` silences this store's `TokenkitWarning`s;
    * `{ TOKENKIT_REDIS_OFFLINE_QUEUE: false }` silences that one.
    */
-  validate?: ValidateOption;
+  validate?: ValidateOption | undefined;
 }
 
 const USE_FAILURES: ReadonlySet<string> = new Set<UseFailure>([

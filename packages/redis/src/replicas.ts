@@ -22,7 +22,7 @@ export interface WaitForReplicasOptions {
    * and keep working while a shard has no replica; a failover can then hand
    * back the uses spent in the last moments before the crash.
    */
-  verifications?: boolean;
+  verifications?: boolean | undefined;
 }
 
 type Reply = [error: Error | null, result: unknown];

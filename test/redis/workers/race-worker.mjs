@@ -5,7 +5,8 @@
 // { startAt }, fires every operation concurrently, sends { results }, exits.
 import { ApiKeys, Invitations, ResetTokens } from '../../../packages/core/dist/index.js';
 import { RedisStore, recommendedRedisOptions } from '../../../packages/redis/dist/index.js';
-import { Redis } from 'ioredis';
+// The same ioredis major as the test run (TOKENKIT_IOREDIS=6: the `ioredis6` alias package).
+const { Redis } = await import(process.env.TOKENKIT_IOREDIS === '6' ? 'ioredis6' : 'ioredis');
 
 const config = JSON.parse(process.argv[2]);
 const client = new Redis(config.url, recommendedRedisOptions({ lazyConnect: true }));

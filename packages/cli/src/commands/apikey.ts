@@ -4,7 +4,14 @@ import { CliError, ExitCode } from '../errors.js';
 import { formatTime } from '../format.js';
 import { collectList, parseDurationFlag, parseInteger, parseRateLimit } from '../parse.js';
 import { type CommandContext, output } from './context.js';
-import { addStoreOptions, prepareManager, type StoreOptionValues, withStore } from './store-options.js';
+import {
+  addStoreOptions,
+  DEFAULT_REDIS_PREFIX,
+  prepareManager,
+  resolvePrefix,
+  type StoreOptionValues,
+  withStore,
+} from './store-options.js';
 import { apiKeyDetails, apiKeyTable } from './views.js';
 
 interface CreateValues extends StoreOptionValues {
@@ -86,7 +93,11 @@ export function registerApiKey(program: Command, ctx: CommandContext): void {
   ).action(async (values: StoreOptionValues & { owner: string }) => {
     const keys = await withApiKeys(ctx, values, false, (apiKeys) => apiKeys.list({ ownerId: values.owner }));
     output(ctx, values.json, keys, () =>
-      keys.length === 0 ? `No API keys for owner ${values.owner}.\n` : apiKeyTable(keys, Date.now()),
+      keys.length === 0
+        ? `No API keys for owner ${values.owner} under Redis key prefix ${JSON.stringify(resolvePrefix(values, ctx.io.env))}.\n` +
+          `Hint: the prefix must equal your app's RedisStore prefix (default ${DEFAULT_REDIS_PREFIX}): ` +
+          'pass --prefix <prefix> or set REDIS_PREFIX as the example apps do.\n'
+        : apiKeyTable(keys, Date.now()),
     );
   });
 

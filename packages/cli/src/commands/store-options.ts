@@ -9,7 +9,7 @@ export interface StoreOptionValues {
   redis?: string;
   databaseUrl?: string;
   schema?: string;
-  prefix: string;
+  prefix?: string;
   secret?: string[];
   keyPrefix?: string;
   timeout: number;
@@ -17,6 +17,22 @@ export interface StoreOptionValues {
 }
 
 const DEFAULT_TIMEOUT = '5s';
+
+/** RedisStore's own default key prefix. */
+export const DEFAULT_REDIS_PREFIX = 'tokenkit:';
+
+/**
+ * The Redis key prefix: `--prefix`, else `REDIS_PREFIX` (what the example apps
+ * read), else RedisStore's default — so keys made here are found by an app
+ * started with the same environment.
+ *
+ * @param values - parsed flags
+ * @param env - for `REDIS_PREFIX`
+ * @returns the prefix to open the store with
+ */
+export function resolvePrefix(values: StoreOptionValues, env: CliEnv): string {
+  return values.prefix ?? (env.REDIS_PREFIX || DEFAULT_REDIS_PREFIX);
+}
 
 /**
  * Adds `--redis`, `--prefix`, `--secret`, `--key-prefix`, `--timeout` and
@@ -31,7 +47,7 @@ export function addStoreOptions(cmd: Command, keyPrefixDefault: string): Command
   return cmd
     .option('--json', 'print machine-readable JSON')
     .option('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379/0 (default: $REDIS_URL)')
-    .option('--prefix <prefix>', "Redis key prefix; must match the app's RedisStore prefix", 'tokenkit:')
+    .option('--prefix <prefix>', "Redis key prefix; must match the app's RedisStore prefix (default: $REDIS_PREFIX or tokenkit:)")
     .option(
       '--database-url <url>',
       'PostgreSQL URL, e.g. postgres://user@host:5432/db (default: $DATABASE_URL when no Redis is given)',
@@ -106,7 +122,7 @@ export async function withStore<T>(values: StoreOptionValues, env: CliEnv, work:
   const open = await openStore(
     {
       redis: values.redis,
-      prefix: values.prefix,
+      prefix: resolvePrefix(values, env),
       timeoutMs: values.timeout,
       ...(values.databaseUrl === undefined ? {} : { databaseUrl: values.databaseUrl }),
       ...(values.schema === undefined ? {} : { schema: values.schema }),

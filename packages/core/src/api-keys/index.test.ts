@@ -463,7 +463,7 @@ describe('ApiKeys', () => {
       ['dash in prefix', { store, secret: TEST_SECRET, prefix: 'sk-live' }, 'ApiKeys: prefix "sk-live" is invalid'],
       ['17-char prefix', { store, secret: TEST_SECRET, prefix: 'a'.repeat(17) }, 'is invalid'],
       ['trailing underscore', { store, secret: TEST_SECRET, prefix: 'sk_' }, 'ApiKeys: prefix "sk_" is invalid'],
-      ['short secret', { store, secret: 'hunter2' }, /secret must be a string of at least 32 characters; generate one with `npx tokenkit token --urlsafe 32`/],
+      ['short secret', { store, secret: 'hunter2' }, /secret must be a string of at least 32 characters; generate one with `openssl rand -base64 32`/],
       ['short secret in a list', { store, secret: [TEST_SECRET, 'hunter2'] }, /^secret\[1\] must be a string of at least 32/],
       ['now not a function', { store, secret: TEST_SECRET, now: 5 }, 'ApiKeys: now must be a function returning epoch milliseconds'],
       ['bad retention', { store, secret: TEST_SECRET, retention: 'forever' }, 'ApiKeys: retention must be milliseconds or a string like'],

@@ -64,20 +64,20 @@ export interface ApiKeyRecord extends StoredRecord {
 /** Options of {@link ApiKeys}. */
 export interface ApiKeysOptions extends ManagerOptions {
   /** How long revoked/expired keys stay readable (`get`, `list`) before the store drops them (default `'7d'`). */
-  retention?: Duration;
+  retention?: Duration | undefined;
 }
 
 /** Options of {@link ApiKeys.create}. */
 export interface CreateApiKeyOptions {
   ownerId: string;
-  name?: string;
-  scopes?: string[];
-  expiresIn?: Duration;
+  name?: string | undefined;
+  scopes?: string[] | undefined;
+  expiresIn?: Duration | undefined;
   /** Total successful verifications allowed. */
-  remaining?: number;
+  remaining?: number | undefined;
   /** Per-key limit on successful verifications per window. */
-  rateLimit?: { limit: number; window: Duration };
-  meta?: Meta;
+  rateLimit?: { limit: number; window: Duration } | undefined;
+  meta?: Meta | undefined;
 }
 
 /** Why an API key was rejected. */
@@ -179,7 +179,7 @@ export class ApiKeys {
    * if (!result.valid) console.log(result.code)
    * ```
    */
-  verify(key: unknown, options: { scopes?: readonly string[] } = {}): Promise<ApiKeyVerifyResult> {
+  verify(key: unknown, options: { scopes?: readonly string[] | undefined } = {}): Promise<ApiKeyVerifyResult> {
     try {
       return Promise.resolve(this[verifyInTick](key, options));
     } catch (err) {
@@ -196,7 +196,7 @@ export class ApiKeys {
    * @throws StoreUnavailableError when the store cannot answer (thrown, or as the promise's rejection)
    * @throws InvalidArgumentError when `options.scopes` is not an array of strings
    */
-  [verifyInTick](key: unknown, options: { scopes?: readonly string[] } = {}): MaybePromise<ApiKeyVerifyResult> {
+  [verifyInTick](key: unknown, options: { scopes?: readonly string[] | undefined } = {}): MaybePromise<ApiKeyVerifyResult> {
     const resolved = this.pipeline.resolve(key);
     if (!resolved) return this.reject('MALFORMED');
     const now = this.pipeline.now();
@@ -293,7 +293,7 @@ export class ApiKeys {
    */
   async rotate(
     id: string,
-    options: { gracePeriod?: Duration } = {},
+    options: { gracePeriod?: Duration | undefined } = {},
   ): Promise<{ key: string; apiKey: ApiKey; previousExpiresAt: number } | null> {
     const graceMs = checkDuration(options.gracePeriod ?? 0, 'gracePeriod');
     const store = this.pipeline.store;

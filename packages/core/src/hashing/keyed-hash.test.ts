@@ -94,7 +94,7 @@ describe('KeyedHasher', () => {
     expect(() => new KeyedHasher('x'.repeat(32))).not.toThrow();
     expect(() => new KeyedHasher('x'.repeat(31))).toThrow(ConfigError);
     expect(() => new KeyedHasher('x'.repeat(31))).toThrow(
-      'secret must be a string of at least 32 characters; generate one with `npx tokenkit token --urlsafe 32` and keep it in an environment variable',
+      'secret must be a string of at least 32 characters; generate one with `openssl rand -base64 32` (or `tokenkit token`) and keep it in an environment variable',
     );
     expect(() => new KeyedHasher([TEST_SECRET, 'short'])).toThrow(/^secret\[1\] must be a string of at least 32 characters/);
     expect(() => new KeyedHasher([TEST_SECRET, 42 as unknown as string])).toThrow(ConfigError);

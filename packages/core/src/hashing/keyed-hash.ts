@@ -95,7 +95,7 @@ export class KeyedHasher {
       if (typeof s !== 'string' || s.length < MIN_SECRET_LENGTH) {
         throw new ConfigError(
           `secret${list.length > 1 ? `[${i}]` : ''} must be a string of at least ${MIN_SECRET_LENGTH} characters; ` +
-            'generate one with `npx tokenkit token --urlsafe 32` and keep it in an environment variable',
+            'generate one with `openssl rand -base64 32` (or `tokenkit token`) and keep it in an environment variable',
         );
       }
     }

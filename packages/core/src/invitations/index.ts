@@ -64,22 +64,22 @@ export interface InvitationRecord extends StoredRecord {
 /** Options of {@link Invitations}. */
 export interface InvitationsOptions extends ManagerOptions {
   /** Default lifetime of an invitation (default `'7d'`). */
-  ttl?: Duration;
+  ttl?: Duration | undefined;
   /** How long exhausted/expired/revoked invitations stay readable (default `'7d'`). */
-  retention?: Duration;
+  retention?: Duration | undefined;
 }
 
 /** Options of {@link Invitations.create}. */
 export interface CreateInvitationOptions {
   createdBy: string;
   /** Role granted on redemption (default `'member'`). */
-  role?: string;
+  role?: string | undefined;
   /** How many different users may redeem it (default 1). */
-  maxUses?: number;
-  expiresIn?: Duration;
+  maxUses?: number | undefined;
+  expiresIn?: Duration | undefined;
   /** Bind to one address (compared trimmed and case-insensitively). */
-  email?: string;
-  meta?: Meta;
+  email?: string | undefined;
+  meta?: Meta | undefined;
 }
 
 /** Why an invitation code was rejected. */
@@ -207,7 +207,7 @@ export class Invitations {
    * @param who - the redeeming user's id and (for e-mail-bound invites) address
    * @returns `{ valid: true, invitation }` or `{ valid: false, code }`
    */
-  async redeem(code: unknown, who: { userId: string; email?: string }): Promise<InvitationResult> {
+  async redeem(code: unknown, who: { userId: string; email?: string | undefined }): Promise<InvitationResult> {
     const userId = checkSubject(who?.userId, 'userId');
     const resolved = this.pipeline.resolve(code);
     if (!resolved) return this.reject('MALFORMED');
@@ -270,7 +270,7 @@ export class Invitations {
    * @param filter - optional creator and status
    * @returns matching invitations, newest first
    */
-  async list(filter: { createdBy?: string; status?: InvitationStatus } = {}): Promise<Invitation[]> {
+  async list(filter: { createdBy?: string | undefined; status?: InvitationStatus | undefined } = {}): Promise<Invitation[]> {
     const subject = filter.createdBy === undefined ? ALL : checkSubject(filter.createdBy, 'createdBy');
     const all = await this.load(subject, true);
     return all

@@ -23,18 +23,18 @@ export interface ManagerOptions {
    * Key(s) for HMAC-SHA256 of stored credentials, each ≥ 32 characters. A list
    * rotates: the first signs new credentials, all of them verify.
    */
-  secret?: string | readonly string[];
+  secret?: string | readonly string[] | undefined;
   /** Credential prefix, `[a-z][a-z0-9]*(_[a-z0-9]+)*`, ≤ 16 characters. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Clock in epoch ms (default `Date.now`). */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Receives every event (ids only, never secrets). */
-  onEvent?: EventListener;
+  onEvent?: EventListener | undefined;
   /**
    * `false` silences this manager's `TokenkitWarning`s (`TOKENKIT_NO_SECRET`);
    * `{ TOKENKIT_NO_SECRET: false }` silences one of them.
    */
-  validate?: ValidateOption;
+  validate?: ValidateOption | undefined;
 }
 
 /** A method of the {@link Store} contract. */
@@ -132,7 +132,7 @@ export class CredentialPipeline implements EventSink {
       process.emitWarning(
         `${managerName} has no secret: credentials are stored as plain SHA-256. Anyone who can read the store can ` +
           'then check guesses offline against it, and a leaked dump cannot be invalidated by rotating a key. ' +
-          'Pass { secret: process.env.TOKENKIT_SECRET } (≥ 32 chars; `npx tokenkit token --urlsafe 32`).',
+          'Pass { secret: process.env.TOKENKIT_SECRET } (≥ 32 chars; `openssl rand -base64 32`).',
         { code: 'TOKENKIT_NO_SECRET', type: 'TokenkitWarning' },
       );
     }

@@ -6,16 +6,16 @@ export type CharacterClass = 'upper' | 'lower' | 'digit' | 'symbol';
 /** Options of {@link password}. */
 export interface PasswordOptions {
   /** Total length (default 20). */
-  length?: number;
+  length?: number | undefined;
   /** Characters to draw from (default: letters, digits and ASCII punctuation). */
-  alphabet?: string;
+  alphabet?: string | undefined;
   /**
    * Classes that must appear at least once. Default: every class the alphabet
    * contains (all four for the default alphabet); `[]` = plain uniform draw.
    */
-  require?: readonly CharacterClass[];
+  require?: readonly CharacterClass[] | undefined;
   /** Characters removed from the alphabet, e.g. ambiguous ones like `'Il1O0'`. */
-  exclude?: string;
+  exclude?: string | undefined;
 }
 
 const CLASSES: Record<CharacterClass, string> = {

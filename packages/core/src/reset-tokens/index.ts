@@ -28,7 +28,7 @@ export interface ResetTokenRecord extends StoredRecord {
 /** Options of {@link ResetTokens}. */
 export interface ResetTokensOptions extends ManagerOptions {
   /** Lifetime of a token (default `'1h'`, at most `'24h'`). */
-  ttl?: Duration;
+  ttl?: Duration | undefined;
   /**
    * `'revoke-previous'` (default): a new token invalidates the user's older
    * ones — atomically, because every token of a user is written at the same
@@ -36,7 +36,7 @@ export interface ResetTokensOptions extends ManagerOptions {
    * overwrites the last. `'keep'`: each token has its own random id and they
    * all stay valid until used or expired.
    */
-  onIssue?: 'revoke-previous' | 'keep';
+  onIssue?: 'revoke-previous' | 'keep' | undefined;
 }
 
 /** A reset token as returned — never with its hash or the token itself. */

@@ -20,16 +20,16 @@ import { firstUseFailure } from './use-checks.js';
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /** Clock for TTLs and windows (default `Date.now`); inject one in tests. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** How often expired entries are swept, in ms (default 60 000; 0 disables the timer). */
-  sweepIntervalMs?: number;
+  sweepIntervalMs?: number | undefined;
   /**
    * Upper bound on records + counters + index sets (default 10 000 000). When
    * reached, expired entries are swept; if still full, writes reject with
    * `StoreUnavailableError` — evicting live entries would silently revoke
    * credentials or reset brute-force counters.
    */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
 }
 
 interface Counter {

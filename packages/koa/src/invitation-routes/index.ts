@@ -14,12 +14,12 @@ export type { AcceptedInvitation, InvitationUser } from '@tokenkit/core/http';
 export interface KoaInvitationRoutesOptions<U extends InvitationUser = InvitationUser>
   extends InvitationRoutesOptions<Context, U> {
   /** Path the routes live under (default `'/invitations'`). */
-  base?: string;
+  base?: string | undefined;
   /**
    * Replaces the problem+json answer of a rejected request (400, 401, 403,
    * 404, 405, 409, 410, 413, 415, 503): answer on `ctx` yourself, or throw.
    */
-  onReject?: KoaRejectHandler;
+  onReject?: KoaRejectHandler | undefined;
 }
 
 /**

@@ -7,13 +7,13 @@ export type { ResetEmail, ResetUser } from '@tokenkit/core/http';
 /** Options of Koa's `resetRoutes`: the core options plus the `base` path to match. */
 export interface KoaResetRoutesOptions<U extends ResetUser = ResetUser> extends ResetRoutesOptions<U> {
   /** Path the routes live under (default: the path of `baseUrl`). */
-  base?: string;
+  base?: string | undefined;
   /**
    * Replaces the problem+json answer of a rejected request (400, 403, 405,
    * 410, 413, 415, 429, 503): answer on `ctx` yourself, or throw. A cleared
    * link cookie is set before it runs.
    */
-  onReject?: KoaRejectHandler;
+  onReject?: KoaRejectHandler | undefined;
 }
 
 /**

@@ -19,29 +19,29 @@ export interface ApiKeyAuthOptions<N = unknown> {
   /** The key manager that verifies presented keys. */
   apiKeys: ApiKeys;
   /** Scopes every request must have (all of them), else 403 `insufficient_scope`. */
-  scopes?: readonly string[];
+  scopes?: readonly string[] | undefined;
   /**
    * Where to look for the key, first match wins (default `['authorization', 'x-api-key']`):
    * header names, `'authorization:<Scheme>'`, `'cookie:<name>'`, `'query:<name>'`
    * or functions `(native) => string | null | undefined`.
    */
-  from?: readonly CredentialSource<N>[];
+  from?: readonly CredentialSource<N>[] | undefined;
   /** Let requests without any key through (with no `apiKey`); a bad key is still rejected. */
-  optional?: boolean;
+  optional?: boolean | undefined;
   /**
    * Failed verifications allowed per client IP per window before 429 (default
    * `{ limit: 20, window: '1m' }`); `false` disables it.
    */
-  throttle?: ThrottleOptions | false;
+  throttle?: ThrottleOptions | false | undefined;
   /** Store for the throttle's counters (default: the key manager's store). */
-  store?: Store;
+  store?: Store | undefined;
   /** `realm` of `WWW-Authenticate` (default `'api'`). */
-  realm?: string;
+  realm?: string | undefined;
   /**
    * `RateLimit-Policy` / `RateLimit` headers (IETF rate-limit headers draft)
    * for keys with a `rateLimit` and on throttle 429s (default `true`).
    */
-  standardHeaders?: boolean;
+  standardHeaders?: boolean | undefined;
 }
 
 /**

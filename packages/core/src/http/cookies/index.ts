@@ -6,18 +6,18 @@ import { ConfigError } from '../../errors.js';
 /** Options of the short-lived cookie a reset or invitation link's token moves into. */
 export interface TokenCookieOptions {
   /** Cookie name (defaults: `tokenkit_reset`, `tokenkit_invite`). */
-  name?: string;
+  name?: string | undefined;
   /**
    * Sets `Secure` (default `true`). Turn it off only for local development over
    * plain `http://` — browsers drop Secure cookies there.
    */
-  secure?: boolean;
+  secure?: boolean | undefined;
   /** `Path` attribute (default: where the routes are mounted, so only they receive it). */
-  path?: string;
+  path?: string | undefined;
   /** `Domain` attribute (default: none, i.e. this host only). */
-  domain?: string;
+  domain?: string | undefined;
   /** Upper bound of the cookie's lifetime; it never outlives the token either. */
-  maxAge?: Duration;
+  maxAge?: Duration | undefined;
 }
 
 const NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

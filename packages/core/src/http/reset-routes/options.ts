@@ -39,7 +39,7 @@ export interface ResetRoutesOptions<U extends ResetUser = ResetUser> {
   /** Stores the new password (hash it!) after the token was consumed. */
   setPassword: (userId: string, password: string) => void | Promise<void>;
   /** Checked BEFORE the token is consumed, so a weak password does not burn the link. */
-  validatePassword?: (password: string, context: { userId: string }) => PasswordVerdict | Promise<PasswordVerdict>;
+  validatePassword?: ((password: string, context: { userId: string }) => PasswordVerdict | Promise<PasswordVerdict>) | undefined;
   /**
    * Public URL where these routes are mounted, e.g. `https://app.example.com/auth/reset`.
    * Links are built from it — never from the request's `Host`, which an attacker controls.
@@ -51,21 +51,21 @@ export interface ResetRoutesOptions<U extends ResetUser = ResetUser> {
    */
   trustedOrigins?: readonly string[];
   /** Page the link's GET redirects browsers to (the token moves into a cookie); without it GET answers JSON. */
-  formPath?: string;
+  formPath?: string | undefined;
   /** Minimum duration of a `POST /request` answer, measured from its start (default `'250ms'`). */
-  minDuration?: Duration;
+  minDuration?: Duration | undefined;
   /** At most one e-mail per address per this period, known or not (default `'1m'`; `false` disables). */
-  emailCooldown?: Duration | false;
+  emailCooldown?: Duration | false | undefined;
   /** Reset requests per client IP (default `{ limit: 20, window: '15m' }`; `false` disables). */
-  ipLimit?: ThrottleOptions | false;
+  ipLimit?: ThrottleOptions | false | undefined;
   /** `RateLimit-Policy` / `RateLimit` headers on the per-IP 429 (default `true`). */
-  standardHeaders?: boolean;
+  standardHeaders?: boolean | undefined;
   /** Store for the throttle counters (default: the reset manager's store). */
-  store?: Store;
+  store?: Store | undefined;
   /** The link cookie (default name `tokenkit_reset`, at most 15 minutes, Path = `baseUrl`'s path). */
-  cookie?: TokenCookieOptions;
+  cookie?: TokenCookieOptions | undefined;
   /** Request-body limit in bytes (default 16 KiB). */
-  bodyLimit?: number;
+  bodyLimit?: number | undefined;
   /** Receives failures off the response path (default: `console.error`). */
-  onError?: ErrorReporter;
+  onError?: ErrorReporter | undefined;
 }

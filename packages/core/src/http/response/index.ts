@@ -41,10 +41,10 @@ export interface ProblemDetails {
 export interface ProblemOptions {
   status: number;
   code: string;
-  detail?: string;
+  detail?: string | undefined;
   /** Extra headers (lower-case names), e.g. `www-authenticate`, `retry-after`. */
-  headers?: Record<string, string>;
-  cookies?: string[];
+  headers?: Record<string, string> | undefined;
+  cookies?: string[] | undefined;
 }
 
 /**
