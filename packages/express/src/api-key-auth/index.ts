@@ -17,7 +17,7 @@ export interface ApiKeyAuthOptions extends CoreApiKeyAuthOptions<Request> {
    * 503): respond yourself, or `next(err)` to your error handler. The
    * throttle has already counted the failure.
    */
-  onReject?: ExpressRejectHandler;
+  onReject?: ExpressRejectHandler | undefined;
 }
 
 /**

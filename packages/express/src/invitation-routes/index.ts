@@ -10,7 +10,7 @@ export interface ExpressInvitationRoutesOptions<U extends InvitationUser = Invit
    * Replaces the problem+json answer of a rejected request (400, 401, 403,
    * 404, 405, 409, 410, 413, 415, 503): respond yourself, or `next(err)`.
    */
-  onReject?: ExpressRejectHandler;
+  onReject?: ExpressRejectHandler | undefined;
 }
 
 /**

@@ -11,7 +11,7 @@ export interface ResetRoutesOptions<U extends ResetUser = ResetUser> extends Cor
    * 410, 413, 415, 429, 503): respond yourself, or `next(err)`. A cleared
    * link cookie is set before it runs.
    */
-  onReject?: ExpressRejectHandler;
+  onReject?: ExpressRejectHandler | undefined;
 }
 
 /**

@@ -17,7 +17,7 @@ export interface ApiKeyAuthOptions extends CoreApiKeyAuthOptions<Context> {
    * 503): set `ctx.status`/`ctx.body` yourself, or throw (`ctx.throw`) to
    * your error handling. The throttle has already counted the failure.
    */
-  onReject?: KoaRejectHandler;
+  onReject?: KoaRejectHandler | undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ThrottleOptions } from '../throttle/index.js';
 export interface InvitationUser {
   id: string;
   /** Needed to redeem e-mail-bound invitations (compared trimmed, case-insensitively). */
-  email?: string | null;
+  email?: string | null | undefined;
 }
 
 /** What `onAccepted` receives after a successful redemption. */

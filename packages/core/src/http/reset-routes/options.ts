@@ -49,7 +49,7 @@ export interface ResetRoutesOptions<U extends ResetUser = ResetUser> {
    * Origins besides `baseUrl`'s that may POST `/confirm` (e.g. `['https://www.example.com']`
    * when the form is served there). Every other `Origin`/`Referer` is refused with 403.
    */
-  trustedOrigins?: readonly string[];
+  trustedOrigins?: readonly string[] | undefined;
   /** Page the link's GET redirects browsers to (the token moves into a cookie); without it GET answers JSON. */
   formPath?: string | undefined;
   /** Minimum duration of a `POST /request` answer, measured from its start (default `'250ms'`). */
