@@ -141,11 +141,12 @@ describe('@tokenkit/core package.json exports (publint-style)', () => {
     types: string;
   };
 
-  it('maps . and ./http to existing ESM and CJS files, types first in each condition', () => {
-    expect(Object.keys(pkg.exports)).toEqual(['.', './http', './package.json']);
+  it('maps ., ./http and ./testing to existing ESM and CJS files, types first in each condition', () => {
+    expect(Object.keys(pkg.exports)).toEqual(['.', './http', './testing', './package.json']);
     for (const [subpath, name] of [
       ['.', 'index'],
       ['./http', 'http'],
+      ['./testing', 'testing/index'],
     ] as const) {
       const conditions = pkg.exports[subpath] as Record<string, Record<string, string>>;
       expect(Object.keys(conditions), subpath).toEqual(['import', 'require']);
@@ -157,7 +158,9 @@ describe('@tokenkit/core package.json exports (publint-style)', () => {
     }
     for (const legacy of [pkg.main, pkg.module, pkg.types]) expect(existsSync(join(CORE, legacy)), legacy).toBe(true);
     // TypeScript's legacy `node10` resolution finds the subpath's types through typesVersions.
-    for (const target of pkg.typesVersions['*']?.http ?? ['(missing)']) expect(existsSync(join(CORE, target)), target).toBe(true);
+    for (const entry of ['http', 'testing']) {
+      for (const target of pkg.typesVersions['*']?.[entry] ?? ['(missing)']) expect(existsSync(join(CORE, target)), target).toBe(true);
+    }
   });
 
   it('the CJS files are CommonJS and the ESM files are modules (no format mix-up)', () => {
