@@ -6,6 +6,8 @@ import { fmt } from '../lib/output.mjs';
 
 /** @param {number | undefined} x */
 const pct = (x) => (Number.isFinite(x) ? `${fmt(x * 100, 1)}%` : 'n/a');
+/** @param {number | undefined} x - µs */
+const signedUs = (x) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${fmt(Math.abs(x), 2)} µs` : 'n/a');
 /** @param {number | undefined} ns */
 const us = (ns) => (Number.isFinite(ns) ? `${fmt(ns / 1000, 2)} µs` : 'n/a');
 
@@ -50,15 +52,51 @@ export function judgeTargets(s) {
   const verifyNs = microNs('verify (CPU per call)', 'tokenkit');
   const out = [];
 
-  // 1. Guard on the memory store vs bare.
+  // 0. Guard ≤ naive: the apiKeyAuth guard on a MemoryStore costs the server no more CPU per
+  // request than the naive guard (sha256(header) + Map.get) in the same run.
+  {
+    const rows = (http?.ratios ?? []).filter((r) => Number.isFinite(r.memoryOverNaiveCpu));
+    const worst = rows.length ? Math.max(...rows.map((r) => r.memoryOverNaiveCpu)) : undefined;
+    const entry = {
+      id: 'guard-naive',
+      target:
+        'Guard ≤ naive: on Express 4/5 and Koa 2/3 the apiKeyAuth guard on a MemoryStore costs no more server CPU per request ' +
+        'than a naive guard (sha256(header) + Map.get, no parsing, no HMAC, no checks)',
+      status: !rows.length ? 'not measured' : worst <= 1 ? 'met' : 'not met',
+      value: rows.length
+        ? rows
+            .map(
+              (r) =>
+                `${r.framework} guard ×${fmt(r.memoryOverNaiveCpu, 2)} the naive CPU per request ` +
+                `(over bare: naive ${signedUs(r.naiveExtraUs)}, guard ${signedUs(r.memoryExtraUs)})`,
+            )
+            .join('; ')
+        : 'n/a',
+    };
+    if (entry.status === 'not met') {
+      entry.detail =
+        `Server CPU per request in this run, naive → guard: ${cpuComparison(http, rows, 'naive', 'memory', (r) => `×${fmt(r.memoryOverNaiveCpu, 2)}`)}. ` +
+        'Server and load generator share the same cores, so each figure carries the noise of the other\'s load; ' +
+        'bench/README.md ("Where the guard\'s time goes") has the profile of Express 4 guarded vs naive and what would close the gap. ' +
+        (micro
+          ? `In a tight loop (bench/micro) the difference is ${us(microNs('verify (CPU per call)', 'guard') - microNs('verify (CPU per call)', 'reference'))} ` +
+            '(guard vs sha256 + Map.get); the rest is what the guard does inside the framework around the verification.'
+          : '');
+    }
+    out.push(entry);
+  }
+
+  // 1. Guard on the memory store vs bare, by server CPU per request.
   {
     const rows = http?.ratios ?? [];
-    const worst = rows.length ? Math.min(...rows.map((r) => r.memoryVsBare)) : undefined;
-    const value = rows.map((r) => `${r.framework} ${pct(r.memoryVsBare)}`).join(', ');
+    const worst = rows.length ? Math.min(...rows.map((r) => r.memoryVsBareCpu ?? Number.NaN)) : undefined;
+    const value = rows
+      .map((r) => `${r.framework} ${pct(r.memoryVsBareCpu)} by server CPU (${pct(r.memoryVsBare)} by req/s; naive ${pct(r.naiveVsBareCpu)} by server CPU)`)
+      .join(', ');
     const entry = {
       id: 'guard-memory',
-      target: 'API-key guard on the memory store ≥ 95% of bare Express and bare Koa throughput',
-      status: !http ? 'not measured' : worst >= 0.95 ? 'met' : 'not met',
+      target: 'API-key guard on the memory store ≥ 95% of bare Express 4/5 and Koa 2/3 (server CPU per request: bare ÷ guarded)',
+      status: !http ? 'not measured' : !Number.isFinite(worst) ? 'not measured' : worst >= 0.95 ? 'met' : 'not met',
       value: http ? value : 'n/a',
     };
     if (entry.status === 'not met') {
