@@ -254,6 +254,29 @@ export function resultsMarkdown(run) {
           '',
         );
       }
+      const ba = pgs.betterAuth;
+      if (ba) {
+        push('### Beside better-auth on the same PostgreSQL', '');
+        if (ba.skipped || ba.error) push(`Not measured: ${ba.skipped ?? firstLine(ba.error)}.`, '');
+        else
+          push(
+            `better-auth ${ba.betterAuthVersion ?? ''} with its api-key plugin (\`@better-auth/api-key\` ${ba.apiKeyPluginVersion ?? ''}, ` +
+              "`rateLimit: { enabled: false }`, tables from its own migration API in their own schema), verifying through its " +
+              'server API `auth.api.verifyApiKey`, beside `apiKeys.verify` on a PostgresStore and `SELECT 1` — all on one ' +
+              `\`pg\` Pool, ${fmt(ba.keys)} keys each, one call at a time, ${ba.rounds} interleaved round(s), medians.`,
+            '',
+            table(
+              ['sequential, same pool', 'per second', 'p50 latency'],
+              [
+                ['`SELECT 1`', fmt(ba.select1PerSec), `${fmt(ba.select1P50Ms, 3)} ms`],
+                ['better-auth `verifyApiKey`', fmt(ba.betterAuthPerSec), `${fmt(ba.betterAuthP50Ms, 3)} ms`],
+                ['tokenkit PostgresStore `verify`', fmt(ba.tokenkitPerSec), Number.isFinite(ba.tokenkitP50Ms) ? `${fmt(ba.tokenkitP50Ms, 3)} ms` : 'n/a'],
+              ],
+            ),
+            '',
+            ...(ba.note ? [ba.note, ''] : []),
+          );
+      }
     }
   }
 

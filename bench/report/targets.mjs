@@ -361,6 +361,30 @@ export function judgeTargets(s) {
     }
     out.push(entry);
   }
+  // Postgres: ≥ 10× better-auth's api-key plugin on the same Postgres, side by side.
+  {
+    const ba = s.postgres?.ok && !s.postgres.skipped ? s.postgres.betterAuth : undefined;
+    const measured = ba && Number.isFinite(ba.tokenkitOverBetterAuth);
+    const entry = {
+      id: 'postgres-better-auth',
+      target: "Postgres store: sequential verifications/s ≥ 10× better-auth's api-key plugin on the same Postgres (1k keys, its rate limit off)",
+      status: !measured ? 'not measured' : ba.tokenkitOverBetterAuth >= 10 ? 'met' : 'not met',
+      value: measured
+        ? `×${fmt(ba.tokenkitOverBetterAuth, 1)}: tokenkit ${fmt(ba.tokenkitPerSec)}/s (p50 ${fmt(ba.tokenkitP50Ms, 3)} ms), better-auth ` +
+          `${ba.betterAuthVersion ?? ''} + @better-auth/api-key ${ba.apiKeyPluginVersion ?? ''} ${fmt(ba.betterAuthPerSec)}/s (p50 ${fmt(ba.betterAuthP50Ms, 3)} ms), ` +
+          `\`SELECT 1\` ${fmt(ba.select1PerSec)}/s (p50 ${fmt(ba.select1P50Ms, 3)} ms), one pg pool`
+        : ba?.skipped ?? (ba?.error ? `comparison failed: ${String(ba.error).split('\n')[0]}` : ba?.note ?? 'n/a'),
+    };
+    if (entry.status === 'not met') {
+      entry.detail =
+        `tokenkit runs at ${pct(ba.tokenkitPerSec / ba.select1PerSec)} of \`SELECT 1\` on the same pool, so the ratio is bounded by ` +
+        `how slow the peer is: ×${fmt(ba.select1PerSec / ba.betterAuthPerSec, 1)} even for a bare \`SELECT 1\` in this run. ` +
+        'better-auth spends its time in its endpoint pipeline (zod validation, hooks) and in two statements per ' +
+        'verification (the lookup and the `lastRequest`/`requestCount` update); tokenkit sends one. Getting closer to ' +
+        '`SELECT 1` (`preparedStatements: true`, see the p50 target) is the only lever left on our side.';
+    }
+    out.push(entry);
+  }
   return out;
 }
 
