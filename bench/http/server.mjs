@@ -96,14 +96,15 @@ if (framework.startsWith('express')) {
   const app = new Koa();
   if (guard) app.use(guard);
   else if (variant === 'naive') {
-    app.use((ctx, next) => {
+    const naive = (ctx, next) => {
       const header = ctx.req.headers.authorization;
       if (header === undefined || naiveKnown.get(sha256(header)) === undefined) {
         ctx.status = 401;
         return undefined;
       }
       return next();
-    });
+    };
+    app.use(naive);
   }
   app.use(async (ctx) => {
     if (ctx.path !== '/hello') return;
