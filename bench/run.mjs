@@ -146,7 +146,7 @@ function writeReports({ env, mode, seconds, sections, complete }) {
     writeFileSync(
       svgPath,
       ratioChart(sections.http.ratios, {
-        title: 'tokenkit apiKeyAuth: throughput relative to the unguarded route',
+        title: 'tokenkit apiKeyAuth and a naive guard relative to the unguarded route',
         subtitle: `autocannon -c 50, median of ${sections.http.rounds} interleaved round(s); server, load generator and Redis share ${env.nproc} cores; ${env.date.slice(0, 10)}`,
       }),
     );

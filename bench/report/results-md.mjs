@@ -16,6 +16,7 @@ function table(header, rows) {
 const pct = (x) => (Number.isFinite(x) ? `${fmt(x * 100, 1)}%` : 'n/a');
 /** @param {number | undefined} ns */
 const nsOrUs = (ns) => (!Number.isFinite(ns) ? 'n/a' : ns >= 10_000 ? `${fmt(ns / 1000, 1)} µs` : ns >= 1000 ? `${fmt(ns / 1000, 2)} µs` : `${fmt(ns, 0)} ns`);
+const signedUs = (x) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${fmt(Math.abs(x), 2)} µs` : 'n/a');
 
 /**
  * How fast the machine ran in this run against the reference machine the
@@ -127,6 +128,25 @@ export function resultsMarkdown(run) {
         '',
       );
       push(
+        `Server and load generator share the same ${m.nproc} cores, so req/s moves with the load generator's share as ` +
+          'well: the guards are judged by the app server\'s own CPU per request (utime + stime from `/proc/<pid>/stat` over each sample).',
+        '',
+        table(
+          ['framework', 'naive ÷ bare (req/s)', 'naive ÷ bare by server CPU', 'naive: server CPU over bare', 'guard ÷ bare (req/s)', 'guard ÷ bare by server CPU', 'guard: server CPU over bare', 'guard CPU ÷ naive CPU'],
+          s.http.ratios.map((r) => [
+            r.framework,
+            pct(r.naiveVsBare),
+            pct(r.naiveVsBareCpu),
+            signedUs(r.naiveExtraUs),
+            pct(r.memoryVsBare),
+            pct(r.memoryVsBareCpu),
+            signedUs(r.memoryExtraUs),
+            Number.isFinite(r.memoryOverNaiveCpu) ? `×${fmt(r.memoryOverNaiveCpu, 2)}` : 'n/a',
+          ]),
+        ),
+        '',
+      );
+      push(
         table(
           ['framework', 'guarded ÷ bare', 'guarded ÷ bare by server CPU', '10% invalid ÷ bare', 'guarded-Redis ÷ raw GET', 'guarded-Redis ÷ raw GET by server CPU', 'per-round guarded ÷ bare (median)', 'Redis commands per request (top level)', 'redis-server µs per request (guarded / raw GET)'],
           s.http.ratios.map((r) => [
@@ -160,7 +180,8 @@ export function resultsMarkdown(run) {
           ]),
         ),
         '',
-        'Variants: **bare** = the framework alone; **memory** = `apiKeyAuth({ apiKeys })` on a MemoryStore (defaults); ' +
+        'Variants: **bare** = the framework alone; **naive** = a middleware doing `sha256(Authorization header)` + `Map.get` ' +
+          'on a prebuilt map of hashed headers, 401 on a miss (no parsing, no HMAC, no checks: the simplest guard that could work); **memory** = `apiKeyAuth({ apiKeys })` on a MemoryStore (defaults); ' +
           '**memory-10pct** = the same with 10% invalid keys; **rawget** = one raw ioredis `GET` per request; **redis** = ' +
           '`apiKeyAuth` on a RedisStore. Every guarded request in the valid-key variants was answered 200 (checked; any ' +
           'non-2xx fails the run).',
@@ -233,6 +254,29 @@ export function resultsMarkdown(run) {
           '',
         );
       }
+      const ba = pgs.betterAuth;
+      if (ba) {
+        push('### Beside better-auth on the same PostgreSQL', '');
+        if (ba.skipped || ba.error) push(`Not measured: ${ba.skipped ?? firstLine(ba.error)}.`, '');
+        else
+          push(
+            `better-auth ${ba.betterAuthVersion ?? ''} with its api-key plugin (\`@better-auth/api-key\` ${ba.apiKeyPluginVersion ?? ''}, ` +
+              "`rateLimit: { enabled: false }`, tables from its own migration API in their own schema), verifying through its " +
+              'server API `auth.api.verifyApiKey`, beside `apiKeys.verify` on a PostgresStore and `SELECT 1` — all on one ' +
+              `\`pg\` Pool, ${fmt(ba.keys)} keys each, one call at a time, ${ba.rounds} interleaved round(s), medians.`,
+            '',
+            table(
+              ['sequential, same pool', 'per second', 'p50 latency'],
+              [
+                ['`SELECT 1`', fmt(ba.select1PerSec), `${fmt(ba.select1P50Ms, 3)} ms`],
+                ['better-auth `verifyApiKey`', fmt(ba.betterAuthPerSec), `${fmt(ba.betterAuthP50Ms, 3)} ms`],
+                ['tokenkit PostgresStore `verify`', fmt(ba.tokenkitPerSec), Number.isFinite(ba.tokenkitP50Ms) ? `${fmt(ba.tokenkitP50Ms, 3)} ms` : 'n/a'],
+              ],
+            ),
+            '',
+            ...(ba.note ? [ba.note, ''] : []),
+          );
+      }
     }
   }
 
@@ -267,9 +311,30 @@ export function resultsMarkdown(run) {
                 '(cache and TLB misses), not the algorithm.',
               '',
               table(
-                ['entries', 'time per lookup'],
-                sc.mapReference.map((r) => [fmt(r.storedKeys), nsOrUs(r.nsPerLookup)]),
+                ['entries', 'time per lookup', 'memory-store verification, same size'],
+                sc.mapReference.map((r) => [
+                  fmt(r.storedKeys),
+                  nsOrUs(r.nsPerLookup),
+                  nsOrUs(sc.verify.find((v) => v.store === 'memory' && v.storedKeys === r.storedKeys)?.nsPerVerify),
+                ]),
               ),
+              '',
+              ...(sc.memoryFlatness?.referenceGrowthNs !== undefined
+                ? [
+                    `From ${fmt(sc.memoryFlatness.from)} to ${fmt(sc.memoryFlatness.to)} keys a verification grows by ` +
+                      `${fmt(sc.memoryFlatness.growthNs)} ns and the bare Map lookup by ${fmt(sc.memoryFlatness.referenceGrowthNs)} ns ` +
+                      '(the target: no more than the Map).',
+                    '',
+                  ]
+                : []),
+            ]
+          : []),
+        ...(sc.verifyRate
+          ? [
+              `Sequential rate, ${fmt(sc.verifyRate.storedKeys)} stored keys, own process, CPU clock, interleaved batches: ` +
+                `\`await apiKeys.verify(key)\` on a MemoryStore ${fmt(sc.verifyRate.tokenkitPerSec)}/s ` +
+                `(${nsOrUs(sc.verifyRate.tokenkitNsPerVerify)} each) against a naive \`await\` of \`crypto.hash('sha256', key)\` + ` +
+                `\`Map.get\` on a Map of the same size ${fmt(sc.verifyRate.naivePerSec)}/s (${nsOrUs(sc.verifyRate.naiveNsPerVerify)}).`,
               '',
             ]
           : []),

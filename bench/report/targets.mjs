@@ -6,6 +6,8 @@ import { fmt } from '../lib/output.mjs';
 
 /** @param {number | undefined} x */
 const pct = (x) => (Number.isFinite(x) ? `${fmt(x * 100, 1)}%` : 'n/a');
+/** @param {number | undefined} x - µs */
+const signedUs = (x) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${fmt(Math.abs(x), 2)} µs` : 'n/a');
 /** @param {number | undefined} ns */
 const us = (ns) => (Number.isFinite(ns) ? `${fmt(ns / 1000, 2)} µs` : 'n/a');
 
@@ -50,15 +52,51 @@ export function judgeTargets(s) {
   const verifyNs = microNs('verify (CPU per call)', 'tokenkit');
   const out = [];
 
-  // 1. Guard on the memory store vs bare.
+  // 0. Guard ≤ naive: the apiKeyAuth guard on a MemoryStore costs the server no more CPU per
+  // request than the naive guard (sha256(header) + Map.get) in the same run.
+  {
+    const rows = (http?.ratios ?? []).filter((r) => Number.isFinite(r.memoryOverNaiveCpu));
+    const worst = rows.length ? Math.max(...rows.map((r) => r.memoryOverNaiveCpu)) : undefined;
+    const entry = {
+      id: 'guard-naive',
+      target:
+        'Guard ≤ naive: on Express 4/5 and Koa 2/3 the apiKeyAuth guard on a MemoryStore costs no more server CPU per request ' +
+        'than a naive guard (sha256(header) + Map.get, no parsing, no HMAC, no checks)',
+      status: !rows.length ? 'not measured' : worst <= 1 ? 'met' : 'not met',
+      value: rows.length
+        ? rows
+            .map(
+              (r) =>
+                `${r.framework} guard ×${fmt(r.memoryOverNaiveCpu, 2)} the naive CPU per request ` +
+                `(over bare: naive ${signedUs(r.naiveExtraUs)}, guard ${signedUs(r.memoryExtraUs)})`,
+            )
+            .join('; ')
+        : 'n/a',
+    };
+    if (entry.status === 'not met') {
+      entry.detail =
+        `Server CPU per request in this run, naive → guard: ${cpuComparison(http, rows, 'naive', 'memory', (r) => `×${fmt(r.memoryOverNaiveCpu, 2)}`)}. ` +
+        'Server and load generator share the same cores, so each figure carries the noise of the other\'s load; ' +
+        'bench/README.md ("Where the guard\'s time goes") has the profile of Express 4 guarded vs naive and what would close the gap. ' +
+        (micro
+          ? `In a tight loop (bench/micro) the difference is ${us(microNs('verify (CPU per call)', 'guard') - microNs('verify (CPU per call)', 'reference'))} ` +
+            '(guard vs sha256 + Map.get); the rest is what the guard does inside the framework around the verification.'
+          : '');
+    }
+    out.push(entry);
+  }
+
+  // 1. Guard on the memory store vs bare, by server CPU per request.
   {
     const rows = http?.ratios ?? [];
-    const worst = rows.length ? Math.min(...rows.map((r) => r.memoryVsBare)) : undefined;
-    const value = rows.map((r) => `${r.framework} ${pct(r.memoryVsBare)}`).join(', ');
+    const worst = rows.length ? Math.min(...rows.map((r) => r.memoryVsBareCpu ?? Number.NaN)) : undefined;
+    const value = rows
+      .map((r) => `${r.framework} ${pct(r.memoryVsBareCpu)} by server CPU (${pct(r.memoryVsBare)} by req/s; naive ${pct(r.naiveVsBareCpu)} by server CPU)`)
+      .join(', ');
     const entry = {
       id: 'guard-memory',
-      target: 'API-key guard on the memory store ≥ 95% of bare Express and bare Koa throughput',
-      status: !http ? 'not measured' : worst >= 0.95 ? 'met' : 'not met',
+      target: 'API-key guard on the memory store ≥ 95% of bare Express 4/5 and Koa 2/3 (server CPU per request: bare ÷ guarded)',
+      status: !http ? 'not measured' : !Number.isFinite(worst) ? 'not measured' : worst >= 0.95 ? 'met' : 'not met',
       value: http ? value : 'n/a',
     };
     if (entry.status === 'not met') {
@@ -165,8 +203,52 @@ export function judgeTargets(s) {
     out.push(entry);
   }
 
-  // 4. Flat verification cost.
-  for (const store of ['memory', 'redis']) {
+  // 4a. In-process rate: sequential `await apiKeys.verify()` at 100k keys.
+  {
+    const r = scale?.verifyRate;
+    const entry = {
+      id: 'verify-rate',
+      target: '`await apiKeys.verify(key)` ≥ 1M per second, sequential, MemoryStore with 100k keys',
+      status: !r ? 'not measured' : r.tokenkitPerSec >= 1e6 ? 'met' : 'not met',
+      value: r
+        ? `${fmt(r.tokenkitPerSec)}/s (${us(r.tokenkitNsPerVerify)} CPU each) at ${fmt(r.storedKeys)} keys; naive \`await\` sha256 + Map.get ` +
+          `on a Map of ${fmt(r.storedKeys)} in the same process: ${fmt(r.naivePerSec)}/s (${us(r.naiveNsPerVerify)}), tokenkit at ` +
+          `${pct(r.tokenkitPerSec / r.naivePerSec)} of it`
+        : 'n/a',
+    };
+    if (entry.status === 'not met') {
+      entry.detail =
+        'Every call hashes the presented key with HMAC-SHA256 (two one-shot SHA-256 calls in Node 20, the stored-hash format), ' +
+        'parses it, looks it up, compares in constant time and builds the result; 1M/s leaves 1 µs for all of it, about one ' +
+        'SHA-256 of the key. Only skipping the keyed hash for a credential verified moments ago (a verified-credential cache) ' +
+        'gets there; the naive lookup beside it is the ceiling on this machine.';
+    }
+    out.push(entry);
+  }
+
+  // 4b. Memory flatness: grows no more than a bare Map<string, record> over the same sizes, same run.
+  {
+    const flat = scale?.memoryFlatness;
+    const measured = flat && Number.isFinite(flat.referenceGrowthNs);
+    const entry = {
+      id: 'flat-memory-map',
+      target:
+        'Memory store: verification time from 1k to 1M stored keys grows no more than a bare `Map<string, record>` lookup grows ' +
+        'on the same machine in the same run',
+      status: !measured ? 'not measured' : flat.to < 1_000_000 ? 'not measured' : flat.growthNs <= flat.referenceGrowthNs ? 'met' : 'not met',
+      value: measured
+        ? `${fmt(flat.from)} → ${fmt(flat.to)} keys: verification ${flat.growthNs >= 0 ? '+' : '−'}${fmt(Math.abs(flat.growthNs))} ns ` +
+          `(×${fmt(flat.nsPerVerifyRatio, 2)}); bare Map lookup ${fmt(flat.referenceNs[0])} → ${fmt(flat.referenceNs[1])} ns ` +
+          `(${flat.referenceGrowthNs >= 0 ? '+' : '−'}${fmt(Math.abs(flat.referenceGrowthNs))} ns)`
+        : 'n/a',
+    };
+    if (measured && flat.to < 1_000_000) entry.detail = 'Quick mode stops below 1M keys; the full run measures 1M.';
+    else if (entry.status === 'not met') entry.detail = memoryFlatDetail(flat);
+    out.push(entry);
+  }
+
+  // 4c. Redis flatness (±20%).
+  for (const store of ['redis']) {
     const flat = scale?.[`${store}Flatness`];
     const entry = {
       id: `flat-${store}`,
@@ -279,6 +361,30 @@ export function judgeTargets(s) {
     }
     out.push(entry);
   }
+  // Postgres: ≥ 10× better-auth's api-key plugin on the same Postgres, side by side.
+  {
+    const ba = s.postgres?.ok && !s.postgres.skipped ? s.postgres.betterAuth : undefined;
+    const measured = ba && Number.isFinite(ba.tokenkitOverBetterAuth);
+    const entry = {
+      id: 'postgres-better-auth',
+      target: "Postgres store: sequential verifications/s ≥ 10× better-auth's api-key plugin on the same Postgres (1k keys, its rate limit off)",
+      status: !measured ? 'not measured' : ba.tokenkitOverBetterAuth >= 10 ? 'met' : 'not met',
+      value: measured
+        ? `×${fmt(ba.tokenkitOverBetterAuth, 1)}: tokenkit ${fmt(ba.tokenkitPerSec)}/s (p50 ${fmt(ba.tokenkitP50Ms, 3)} ms), better-auth ` +
+          `${ba.betterAuthVersion ?? ''} + @better-auth/api-key ${ba.apiKeyPluginVersion ?? ''} ${fmt(ba.betterAuthPerSec)}/s (p50 ${fmt(ba.betterAuthP50Ms, 3)} ms), ` +
+          `\`SELECT 1\` ${fmt(ba.select1PerSec)}/s (p50 ${fmt(ba.select1P50Ms, 3)} ms), one pg pool`
+        : ba?.skipped ?? (ba?.error ? `comparison failed: ${String(ba.error).split('\n')[0]}` : ba?.note ?? 'n/a'),
+    };
+    if (entry.status === 'not met') {
+      entry.detail =
+        `tokenkit runs at ${pct(ba.tokenkitPerSec / ba.select1PerSec)} of \`SELECT 1\` on the same pool, so the ratio is bounded by ` +
+        `how slow the peer is: ×${fmt(ba.select1PerSec / ba.betterAuthPerSec, 1)} even for a bare \`SELECT 1\` in this run. ` +
+        'better-auth spends its time in its endpoint pipeline (zod validation, hooks) and in two statements per ' +
+        'verification (the lookup and the `lastRequest`/`requestCount` update); tokenkit sends one. Getting closer to ' +
+        '`SELECT 1` (`preparedStatements: true`, see the p50 target) is the only lever left on our side.';
+    }
+    out.push(entry);
+  }
   return out;
 }
 
@@ -300,7 +406,7 @@ function memoryFlatDetail(flat) {
     `(bench/scale/map-reference-child.mjs) goes from ${fmt(flat.referenceNs[0])} ns at ${fmt(flat.from)} entries to ` +
     `${fmt(flat.referenceNs[1])} ns at ${fmt(flat.to)} (×${fmt(flat.referenceRatio, 1)}, +${fmt(flat.referenceGrowthNs)} ns); ` +
     `a verification grows by +${fmt(flat.growthNs)} ns. Even a store whose only size-dependent work was that bare lookup ` +
-    `would measure ×${fmt(flat.floorRatio, 2)} here, so "within 20%" is below what this machine's memory system allows for ` +
+    `would measure ×${fmt(flat.floorRatio, 2)} here, so a fixed ratio such as "within 20%" is below what this machine's memory system allows for ` +
     'any map of 1M records next to a ~1–2 µs verification. The store\'s own share of the growth was cut this session: ' +
     'its record copies now keep every field inside the object, with scopes and meta beside it (before, a megamorphic ' +
     '`{ ...record }` left most fields in a separate property array: ~1 µs of a 1M-key verification here), and the ' +
