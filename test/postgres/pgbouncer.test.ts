@@ -99,7 +99,8 @@ describe.skipIf(!existsSync(PGBOUNCER))('PostgresStore behind PgBouncer (transac
     try {
       const result = await runStoreConformance(
         async () => {
-          const store = new PostgresStore({ pool, schema, sweepIntervalMs: 0 });
+          // 30 s deadline: one case queues 2000 counted uses of one record (see conformance.test.ts).
+          const store = new PostgresStore({ pool, schema, sweepIntervalMs: 0, timeout: 30_000 });
           await store.migrate();
           return store;
         },

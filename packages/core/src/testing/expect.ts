@@ -94,6 +94,8 @@ export interface Matchers {
   toBeTypeOf(type: string): void;
   toMatchObject(expected: Record<string, unknown>): void;
   toHaveLength(length: number): void;
+  /** The value has an own or inherited property of this name (not a nested path). */
+  toHaveProperty(name: string): void;
   toContain(item: unknown): void;
   toMatch(pattern: RegExp | string): void;
   toBeGreaterThan(bound: number): void;
@@ -128,6 +130,8 @@ function matchers(actual: unknown): Matchers {
       assert.ok(actual != null && typeof (actual as { length?: unknown }).length === 'number', 'expected a value with a length');
       assert.strictEqual((actual as { length: number }).length, length);
     },
+    toHaveProperty: (name) =>
+      assert.ok(actual != null && name in Object(actual), `expected ${JSON.stringify(actual)} to have property ${name}`),
     toContain: (item) => {
       const has =
         typeof actual === 'string'
