@@ -4,9 +4,9 @@
  * at 10. Redeemers live in their own table (a primary-key probe and one
  * insert per redeem) and are never gathered into the record, so neither the
  * use() call nor the read touches more rows as the set grows. Measured as the
- * wall time of the calls, per round, over interleaved rounds (small first,
- * then large first, alternately): the median shrugs off a round in which the
- * loaded machine descheduled Postgres or this process. Gathering a 100k set
+ * wall time of each call, the two invitations alternating call by call within
+ * a round; the median over rounds shrugs off a round in which the loaded
+ * machine descheduled Postgres or this process. Gathering a 100k set
  * (an index scan and a jsonb_agg of 100 000 rows) costs tens of milliseconds
  * per call — far beyond the 2× bound — and the record itself must stay the
  * same size.
@@ -17,7 +17,7 @@ import { type PostgresHarness, postgresHarness } from './harness.js';
 
 const SECRET = 'invite-cost-secret-0123456789abcdefghijk';
 const PRIOR = 100_000;
-const ROUNDS = 15;
+const ROUNDS = 21;
 const CALLS = 20;
 
 let harness: PostgresHarness;
@@ -72,35 +72,45 @@ describe('PostgresStore: invitation cost does not grow with its number of uses',
     expect(await harness.store.get('inv', large.invitation.id)).not.toHaveProperty('usedBy');
 
     const cost = { redeem: { small: [] as number[], large: [] as number[] }, check: { small: [] as number[], large: [] as number[] } };
+    const codes = { small: small.code, large: large.code };
     let fresh = 0;
-    const measure = async (code: string, into: 'small' | 'large') => {
-      let start = performance.now();
+    const timed = async (call: () => Promise<unknown>): Promise<number> => {
+      const start = performance.now();
+      await call();
+      return performance.now() - start;
+    };
+    // One round: CALLS redeems and CALLS checks of each invitation, the two invitations alternating
+    // call by call (so a stall of the machine hits both alike); the round's mean per call per kind.
+    const round = async () => {
+      const sums = { redeem: { small: 0, large: 0 }, check: { small: 0, large: 0 } };
       for (let i = 0; i < CALLS; i++) {
         // A rejected repeat (the attack) and a new member, alternately.
         const userId = i % 2 === 0 ? 'member-3' : `newcomer-${fresh++}`;
-        expect((await invites.redeem(code, { userId })).valid).toBe(i % 2 === 1);
+        const order = (i & 2) === 0 ? (['small', 'large'] as const) : (['large', 'small'] as const);
+        for (const size of order) {
+          sums.redeem[size] += await timed(async () => {
+            expect((await invites.redeem(codes[size], { userId })).valid).toBe(i % 2 === 1);
+          });
+        }
       }
-      cost.redeem[into].push((performance.now() - start) / CALLS);
-      start = performance.now();
-      for (let i = 0; i < CALLS; i++) expect((await invites.check(code)).valid).toBe(true);
-      cost.check[into].push((performance.now() - start) / CALLS);
+      for (let i = 0; i < CALLS; i++) {
+        const order = i % 2 === 0 ? (['small', 'large'] as const) : (['large', 'small'] as const);
+        for (const size of order) {
+          sums.check[size] += await timed(async () => {
+            expect((await invites.check(codes[size])).valid).toBe(true);
+          });
+        }
+      }
+      for (const kind of ['redeem', 'check'] as const) {
+        for (const size of ['small', 'large'] as const) cost[kind][size].push(sums[kind][size] / CALLS);
+      }
     };
-    // Warm-up (connections, plans, caches), then discarded.
-    await measure(small.code, 'small');
-    await measure(large.code, 'large');
+    await round(); // warm-up (connections, plans, caches), then discarded
     for (const kind of [cost.redeem, cost.check]) {
       kind.small.length = 0;
       kind.large.length = 0;
     }
-    for (let round = 0; round < ROUNDS; round++) {
-      if (round % 2 === 0) {
-        await measure(small.code, 'small');
-        await measure(large.code, 'large');
-      } else {
-        await measure(large.code, 'large');
-        await measure(small.code, 'small');
-      }
-    }
+    for (let r = 0; r < ROUNDS; r++) await round();
     const report = {
       redeem: { small: median(cost.redeem.small), large: median(cost.redeem.large) },
       check: { small: median(cost.check.small), large: median(cost.check.large) },
@@ -108,8 +118,9 @@ describe('PostgresStore: invitation cost does not grow with its number of uses',
     console.log(`ms per call (median of ${ROUNDS} rounds): ${JSON.stringify(report)}`);
     expect(report.redeem.small).toBeGreaterThan(0);
     expect(report.check.small).toBeGreaterThan(0);
-    // + 0.2 ms: the jitter floor of a sub-millisecond round trip timed from Node, not a growth allowance.
-    expect(report.redeem.large).toBeLessThanOrEqual(2 * report.redeem.small + 0.2);
-    expect(report.check.large).toBeLessThanOrEqual(2 * report.check.small + 0.2);
+    // + 0.5 ms: the jitter floor of a sub-millisecond round trip timed from Node on a loaded machine,
+    // not a growth allowance (gathering the 100k set alone takes tens of ms per call).
+    expect(report.redeem.large).toBeLessThanOrEqual(2 * report.redeem.small + 0.5);
+    expect(report.check.large).toBeLessThanOrEqual(2 * report.check.small + 0.5);
   }, 180_000);
 });
