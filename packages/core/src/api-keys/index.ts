@@ -305,10 +305,12 @@ export class ApiKeys {
     const old = typeof id === 'string' ? await this.pipeline.call(() => store.get<ApiKeyRecord>(NS, id)) : null;
     const now = this.pipeline.now();
     if (!old || old.revokedAt !== null || (old.expiresAt !== null && now >= old.expiresAt)) return null;
-    // Rotated after this call began: another rotation overlapping this one won. On a store with a
-    // pool of connections (Postgres) this call's read can run after that rotation's write, and the
-    // compare-and-set below would then succeed on the hash it replaced; of overlapping rotations one wins.
-    if (typeof old.rotatedAt === 'number' && old.rotatedAt > started) {
+    // Rotated since this call began (in the same millisecond included): another rotation overlapping
+    // this one won. On a store with a pool of connections (Postgres, PgBouncer) this call's read can
+    // run after that rotation's write, and the compare-and-set below would then succeed on the hash it
+    // replaced; of overlapping rotations one wins. (A second rotation in the very millisecond of the
+    // first gets a ConflictError too: retry it.)
+    if (typeof old.rotatedAt === 'number' && old.rotatedAt >= started) {
       throw new ConflictError(`ApiKeys.rotate: key ${old.id} was rotated concurrently; read it again before rotating once more`);
     }
     // A key with no uses left stays used up: rotating it would give nothing usable.
