@@ -98,7 +98,7 @@ describe('PostgresStore fails closed', () => {
   it("the store's backend killed mid-query (pg_terminate_backend) → StoreUnavailableError at once; the next call works", async () => {
     const pool = makePool({ max: 2 });
     const store = new PostgresStore({ pool, schema: harness.schema, timeout: 5000, sweepIntervalMs: 0 });
-    const record = { id: `lk${Date.now()}`, hash: 'v1$x', expiresAt: null, maxUses: 5, uses: 0, usedBy: [] };
+    const record = { id: `lk${Date.now()}`, hash: 'v1$x', expiresAt: null, maxUses: 5, uses: 0 };
     await store.put('f', record, { ttlMs: 60_000 });
     const locker = await harness.pool.connect();
     try {

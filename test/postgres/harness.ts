@@ -26,6 +26,15 @@ export function makePool(options: pg.PoolConfig = {}): pg.Pool {
   return pool;
 }
 
+/**
+ * Opens every connection of a pool up front (one `SELECT 1` per slot, all at once).
+ *
+ * @param pool - a pool; pass `idleTimeoutMillis: 0` to makePool to keep them open
+ */
+export async function warmPool(pool: pg.Pool): Promise<void> {
+  await Promise.all(Array.from({ length: pool.options.max ?? 10 }, () => pool.query('SELECT 1')));
+}
+
 /** Every row of every table of `schema`, as text. */
 export async function dumpSchema(pool: pg.Pool, schema: string): Promise<string> {
   const tables = await pool.query<{ table_name: string }>(

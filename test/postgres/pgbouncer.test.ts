@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { runStoreConformance } from '@tokenkit/core/testing';
 import { PostgresStore } from '@tokenkit/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, dumpSchema, makePool, uniqueSchema } from './harness.js';
+import { DATABASE_URL, dumpSchema, makePool, uniqueSchema, warmPool } from './harness.js';
 
 const PGBOUNCER = '/usr/sbin/pgbouncer';
 
@@ -95,11 +95,14 @@ describe.skipIf(!existsSync(PGBOUNCER))('PostgresStore behind PgBouncer (transac
   it('migrate() and every conformance case pass through it', async () => {
     const schema = uniqueSchema();
     // Ten client connections multiplexed over two server connections.
-    const pool = makePool({ connectionString: url, max: 10 });
+    const pool = makePool({ connectionString: url, max: 10, idleTimeoutMillis: 0 });
     try {
+      // All client connections open before the first case (see warmHarness in conformance.test.ts).
+      await warmPool(pool);
       const result = await runStoreConformance(
         async () => {
-          const store = new PostgresStore({ pool, schema, sweepIntervalMs: 0 });
+          // 30 s deadline: one case queues 2000 counted uses of one record (see conformance.test.ts).
+          const store = new PostgresStore({ pool, schema, sweepIntervalMs: 0, timeout: 30_000 });
           await store.migrate();
           return store;
         },

@@ -93,7 +93,8 @@ describe('PostgresStore expiry and sweeping', () => {
   it('reads ignore rows past expires_at before any sweep; sweep() deletes them in batches', async () => {
     const store = new PostgresStore({ pool: harness.pool, schema: harness.schema, sweepIntervalMs: 0, sweepBatchSize: 7 });
     for (let i = 0; i < 30; i++) {
-      await store.put('sw', { id: `dead${i}`, hash: 'v1$x', expiresAt: null, maxUses: 2, usedBy: ['u'] }, { ttlMs: 300 });
+      await store.put('sw', { id: `dead${i}`, hash: 'v1$x', expiresAt: null, maxUses: 2 }, { ttlMs: 300 });
+      expect((await store.use('sw', `dead${i}`, { hashes: ['v1$x'], now: Date.now(), subject: 'u' })).ok).toBe(true);
       await store.indexAdd('sw', 'subject', `dead${i}`, 300);
       await store.hit('sw', `w${i}`, 300);
     }

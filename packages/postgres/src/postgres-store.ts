@@ -6,6 +6,9 @@ import {
   type PutOptions,
   type Store,
   type StoredRecord,
+  type UpdateOptions,
+  type UsedByPage,
+  type UsedByPageOptions,
   type UseFailure,
   type UseRequest,
   type UseResult,
@@ -80,7 +83,18 @@ const SWEPT: ReadonlyArray<readonly [table: string, key: string]> = [
 
 class Timeout extends Error {}
 
-type Operation = 'get' | 'put' | 'update' | 'delete' | 'consume' | 'use' | 'hit' | 'indexAdd' | 'indexMembers' | 'indexRemove';
+type Operation =
+  | 'get'
+  | 'put'
+  | 'update'
+  | 'delete'
+  | 'consume'
+  | 'use'
+  | 'hit'
+  | 'usedBy'
+  | 'indexAdd'
+  | 'indexMembers'
+  | 'indexRemove';
 
 /**
  * tokenkit state in PostgreSQL. Every change concurrent requests can race on
@@ -155,20 +169,26 @@ export class PostgresStore implements Store {
     const s = this.schema;
     const live = '(expires_at IS NULL OR expires_at > now())';
     this.sql = {
-      get: `SELECT ${s}.with_redeemers(ns, id, data) AS data FROM ${s}.records WHERE ns = $1 AND id = $2 AND ${live}`,
+      get: `SELECT data FROM ${s}.records WHERE ns = $1 AND id = $2 AND ${live}`,
       put: `SELECT ${s}.put($1, $2, $3, $4, $5) AS written`,
-      update: `SELECT ${s}.update($1, $2, $3, $4, $5, $6) AS data`,
+      update: `SELECT ${s}.update($1, $2, $3, $4, $5, $6, $7) AS data`,
       delete: `WITH d AS (DELETE FROM ${s}.records WHERE ns = $1 AND id = $2 RETURNING expires_at),
         c AS (DELETE FROM ${s}.counters WHERE kind = 1 AND ns = $1 AND key = $2)
         SELECT count(*) FILTER (WHERE ${live})::int AS n FROM d`,
       consume: `SELECT status, record FROM ${s}.consume($1, $2, $3, $4)`,
-      use: `SELECT status, retry_ms, record FROM ${s}.use($1, $2, $3, $4, $5, $6, $7, $8)`,
+      use: `SELECT status, retry_ms, record, rl_count, rl_reset_ms, rl_limit, rl_window FROM ${s}.use($1, $2, $3, $4, $5, $6, $7, $8)`,
       hit: `INSERT INTO ${s}.counters AS c (kind, ns, key, count, expires_at)
         VALUES (0, $1, $2, $3, now() + $4 * interval '1 millisecond')
         ON CONFLICT (kind, ns, key) DO UPDATE SET
           count = CASE WHEN c.expires_at <= now() THEN excluded.count ELSE c.count + excluded.count END,
           expires_at = CASE WHEN c.expires_at <= now() THEN excluded.expires_at ELSE c.expires_at END
         RETURNING c.count::float8 AS count, ceil(extract(epoch FROM c.expires_at - now()) * 1000)::float8 AS reset_ms`,
+      // A page of the used-by set in insertion order (seq), only while the record is live: an
+      // index range scan on (ns, id, seq) from the cursor, one more row than asked to tell the end.
+      usedBy: `SELECT d.subject, d.seq::text AS seq FROM ${s}.redeemers d
+        WHERE d.ns = $1 AND d.id = $2 AND d.seq > $3::bigint
+          AND EXISTS (SELECT 1 FROM ${s}.records r WHERE r.ns = $1 AND r.id = $2 AND (r.expires_at IS NULL OR r.expires_at > now()))
+        ORDER BY d.seq LIMIT $4::int + 1`,
       indexAdd: `INSERT INTO ${s}.subjects AS x (ns, subject, id, expires_at)
         VALUES ($1, $2, $3, CASE WHEN $4::float8 IS NULL THEN NULL ELSE now() + $4::float8 * interval '1 millisecond' END)
         ON CONFLICT (ns, subject, id) DO UPDATE SET expires_at = CASE
@@ -185,26 +205,35 @@ export class PostgresStore implements Store {
       // checks run inline; anything else — and a missing record — goes to the use() function,
       // which runs only when the inline branch found nothing (a one-time filter). One statement.
       // $9 holds the SHA-256 digests of the candidate hashes (computed here), compared with the
-      // digest of the stored hash, as hash_matches() does.
+      // digests of the stored hash and previous hash (a rotated key in its grace period), as
+      // hash_match() does; both comparisons always run.
       this.sql.use = `WITH fast AS (
           SELECT CASE
-            WHEN jsonb_typeof(data->'hash') IS DISTINCT FROM 'string'
-              OR NOT sha256(convert_to(data->>'hash', 'UTF8')) = ANY($9::bytea[]) THEN 'NOT_FOUND'
+            WHEN NOT m.cur AND NOT m.prev THEN 'NOT_FOUND'
             WHEN data->>'revokedAt' IS NOT NULL THEN 'REVOKED'
+            WHEN NOT m.cur AND NOT (data->>'previousHashExpiresAt' IS NOT NULL
+              AND $4::float8 < (data->>'previousHashExpiresAt')::float8) THEN 'EXPIRED'
             WHEN data->>'expiresAt' IS NOT NULL AND $4::float8 >= (data->>'expiresAt')::float8 THEN 'EXPIRED'
             WHEN cardinality($5::text[]) > 0 AND NOT (CASE WHEN jsonb_typeof(data->'scopes') = 'array'
               THEN data->'scopes' ELSE '[]'::jsonb END @> to_jsonb($5::text[])) THEN 'INSUFFICIENT_SCOPE'
             WHEN data->>'email' IS NOT NULL AND data->>'email' IS DISTINCT FROM $7::text THEN 'EMAIL_MISMATCH'
             ELSE 'OK' END AS status, data
           FROM ${s}.records
+          CROSS JOIN LATERAL (SELECT
+            coalesce(jsonb_typeof(data->'hash') = 'string'
+              AND sha256(convert_to(data->>'hash', 'UTF8')) = ANY($9::bytea[]), false) AS cur,
+            coalesce(jsonb_typeof(data->'hash') = 'string' AND jsonb_typeof(data->'previousHash') = 'string'
+              AND sha256(convert_to(data->>'previousHash', 'UTF8')) = ANY($9::bytea[]), false) AS prev) m
           WHERE ns = $1 AND id = $2 AND ${live} AND $6::text IS NULL AND data->>'maxUses' IS NULL
             AND jsonb_typeof(data->'rateLimit') IS DISTINCT FROM 'object')
-        SELECT status, NULL::bigint AS retry_ms, CASE WHEN status = 'OK' THEN data END AS record FROM fast
+        SELECT status, NULL::bigint AS retry_ms, CASE WHEN status = 'OK' THEN data END AS record,
+          NULL::bigint AS rl_count, NULL::bigint AS rl_reset_ms, NULL::float8 AS rl_limit, NULL::float8 AS rl_window
+        FROM fast
         UNION ALL
-        SELECT u.status, u.retry_ms, u.record
+        SELECT u.status, u.retry_ms, u.record, u.rl_count, u.rl_reset_ms, u.rl_limit, u.rl_window
         FROM ${s}.use($1, $2, $3::text[], $4::float8, $5::text[], $6::text, $7::text, $8::float8) u
         WHERE NOT EXISTS (SELECT 1 FROM fast)`;
-      for (const op of Object.keys(this.sql) as Operation[]) this.names[op] = `tokenkit_${this.schema.slice(1, -1)}_${op}_v1`;
+      for (const op of Object.keys(this.sql) as Operation[]) this.names[op] = `tokenkit_${this.schema.slice(1, -1)}_${op}_v2`;
     }
     const interval = options.sweepIntervalMs ?? 60_000;
     if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 0) {
@@ -280,7 +309,7 @@ export class PostgresStore implements Store {
     ns: string,
     id: string,
     patch: Partial<R>,
-    options: { ttlMs?: number | null } = {},
+    options: UpdateOptions = {},
   ): Promise<R | null> {
     const fields: Record<string, unknown> = {};
     const dropped: string[] = [];
@@ -293,7 +322,7 @@ export class PostgresStore implements Store {
     const mode = ttl === undefined ? 0 : ttl === null || ttl === Number.POSITIVE_INFINITY ? 2 : 1;
     const result = await this.run('update', {
       ...this.statement('update'),
-      values: [ns, id, toJson(fields), dropped, mode, mode === 1 ? ttlParam(ttl as number) : null],
+      values: [ns, id, toJson(fields), dropped, mode, mode === 1 ? ttlParam(ttl as number) : null, options.ifHash ?? null],
     });
     return (result.rows[0]?.data as R | null | undefined) ?? null;
   }
@@ -329,8 +358,16 @@ export class PostgresStore implements Store {
     });
     const row = result.rows[0];
     const status = String(row?.status);
-    if (status === 'OK') return { ok: true, record: row?.record as R };
-    if (status === 'RATE_LIMITED') return { ok: false, reason: 'RATE_LIMITED', retryAfterMs: Math.max(1, Number(row?.retry_ms)) };
+    if (status === 'OK') {
+      const record = row?.record as R;
+      if (row?.rl_count == null) return { ok: true, record };
+      return { ok: true, record, window: { count: Number(row.rl_count), resetMs: Number(row.rl_reset_ms) } };
+    }
+    if (status === 'RATE_LIMITED') {
+      const retryAfterMs = Math.max(1, Number(row?.retry_ms));
+      if (row?.rl_limit == null) return { ok: false, reason: 'RATE_LIMITED', retryAfterMs };
+      return { ok: false, reason: 'RATE_LIMITED', retryAfterMs, rateLimit: { limit: Number(row.rl_limit), windowMs: Number(row.rl_window) } };
+    }
     if (!USE_FAILURES.has(status)) throw new StoreUnavailableError(`PostgresStore use: unexpected status ${JSON.stringify(status)}`);
     return { ok: false, reason: status as UseFailure };
   }
@@ -341,6 +378,26 @@ export class PostgresStore implements Store {
     const result = await this.run('hit', { ...this.statement('hit'), values: [ns, key, cost, window] });
     const row = result.rows[0];
     return { count: Number(row?.count), resetMs: Math.min(window, Math.max(1, Number(row?.reset_ms))) };
+  }
+
+  /**
+   * A page of a record's used-by set, oldest redeemer first (the `seq` the
+   * redeem was given); the cursor is the last `seq` of the page, as text. Empty
+   * once the record is gone or expired.
+   */
+  async usedBy(ns: string, id: string, options: UsedByPageOptions = {}): Promise<UsedByPage> {
+    const limit = options.limit ?? 100;
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`PostgresStore.usedBy: limit must be a positive integer, got ${limit}`);
+    const cursor = options.cursor ?? '0';
+    if (!/^[0-9]{1,19}$/.test(cursor)) throw new RangeError(`PostgresStore.usedBy: invalid cursor ${JSON.stringify(cursor)}`);
+    const result = await this.run('usedBy', { ...this.statement('usedBy'), values: [ns, id, cursor, Math.min(limit, 10_000)] });
+    const rows = result.rows;
+    const more = rows.length > Math.min(limit, 10_000);
+    const page = more ? rows.slice(0, -1) : rows;
+    return {
+      ids: page.map((row) => String(row.subject)),
+      cursor: more ? String(page[page.length - 1]?.seq) : null,
+    };
   }
 
   async indexAdd(ns: string, subject: string, id: string, ttlMs: number | null): Promise<void> {

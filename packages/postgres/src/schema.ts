@@ -36,8 +36,10 @@ export const MIGRATE_LOCK_TAG = 0x746b6974; // 'tkit'
  * - `records`: one row per record; the record as `jsonb` (`data`), `expires_at`
  *   the cleanup deadline (NULL = never; reads ignore rows past it), `subject`
  *   extracted from ownerId/createdBy/userId with a B-tree index for SQL users.
- * - `redeemers`: who used a once-per-subject record, one row each, primary key
- *   (ns, id, subject): a redeem is an index probe and one insert at any count.
+ * - `redeemers`: a record's used-by set, one row per subject, primary key
+ *   (ns, id, subject): a redeem is an index probe and one insert at any count;
+ *   `seq` (indexed with ns, id) orders the pages of `usedBy()`. Never read
+ *   into the record; rows go with their record (cascade, re-`put`).
  * - `subjects`: the per-subject id sets of the Store contract (owner → keys,
  *   user → reset tokens, creator → invitations), primary key (ns, subject, id).
  * - `counters`: fixed windows (`hit`, kind 0) and per-record rate limits (kind 1).
@@ -70,6 +72,7 @@ CREATE TABLE IF NOT EXISTS ${s}.redeemers (
   PRIMARY KEY (ns, id, subject),
   FOREIGN KEY (ns, id) REFERENCES ${s}.records (ns, id) ON DELETE CASCADE
 );
+CREATE INDEX IF NOT EXISTS redeemers_seq ON ${s}.redeemers (ns, id, seq);
 
 CREATE TABLE IF NOT EXISTS ${s}.subjects (
   ns text NOT NULL,
@@ -93,7 +96,8 @@ CREATE INDEX IF NOT EXISTS counters_expires_at ON ${s}.counters (expires_at);
 -- Does the record's hash equal one of the candidates? Compares SHA-256 digests
 -- of both sides, so the time the comparison takes says nothing about how much
 -- of the stored hash a candidate shares. A plpgsql loop of simple expressions:
--- an EXISTS over unnest() cost ~5x more per verification.
+-- an EXISTS over unnest() cost ~5x more per verification. (consume: a reset
+-- token is never rotated, so only its hash counts.)
 CREATE OR REPLACE FUNCTION ${s}.hash_matches(p_data jsonb, p_candidates text[]) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
@@ -110,25 +114,65 @@ BEGIN
 END
 $fn$;
 
--- The record as the Store contract returns it: a record that tracks redeemers
--- ('usedBy' key present) gets them from the redeemers table, in redeem order.
-CREATE OR REPLACE FUNCTION ${s}.with_redeemers(p_ns text, p_id text, p_data jsonb) RETURNS jsonb
-LANGUAGE sql STABLE AS $fn$
-  SELECT CASE WHEN jsonb_typeof(p_data->'usedBy') = 'array' THEN jsonb_set(p_data, '{usedBy}', coalesce(
-    (SELECT jsonb_agg(d.subject ORDER BY d.seq) FROM ${s}.redeemers d WHERE d.ns = p_ns AND d.id = p_id), '[]'::jsonb))
-  ELSE p_data END
+-- How the candidates relate to a record (use): 'match' when one equals its
+-- hash, or its previousHash (the credential a rotation replaced) while
+-- p_now < previousHashExpiresAt; 'previous-expired' when only the previous
+-- hash matches and its grace has ended (the caller answers EXPIRED); else
+-- 'none'. Digests as in hash_matches, and every comparison runs whenever a
+-- previous hash exists, so timing does not tell which credential matched.
+CREATE OR REPLACE FUNCTION ${s}.hash_match(p_data jsonb, p_candidates text[], p_now double precision) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+DECLARE
+  v_digest bytea;
+  v_previous bytea;
+  v_candidate bytea;
+  v_text text;
+  v_current boolean := false;
+  v_old boolean := false;
+BEGIN
+  IF jsonb_typeof(p_data->'hash') IS DISTINCT FROM 'string' THEN RETURN 'none'; END IF;
+  v_digest := sha256(convert_to(p_data->>'hash', 'UTF8'));
+  IF jsonb_typeof(p_data->'previousHash') = 'string' THEN
+    v_previous := sha256(convert_to(p_data->>'previousHash', 'UTF8'));
+  END IF;
+  FOREACH v_text IN ARRAY coalesce(p_candidates, '{}'::text[]) LOOP
+    v_candidate := sha256(convert_to(v_text, 'UTF8'));
+    IF v_candidate = v_digest THEN v_current := true; END IF;
+    IF v_candidate = v_previous THEN v_old := true; END IF;
+  END LOOP;
+  IF v_current THEN RETURN 'match'; END IF;
+  IF NOT v_old THEN RETURN 'none'; END IF;
+  IF p_data->>'previousHashExpiresAt' IS NOT NULL AND p_now < (p_data->>'previousHashExpiresAt')::double precision THEN
+    RETURN 'match';
+  END IF;
+  RETURN 'previous-expired';
+END
 $fn$;
 
--- put: write a record (only if absent or expired when p_if_absent); its
--- 'usedBy' array goes to the redeemers table.
+-- Functions of earlier versions of this schema: records no longer carry their
+-- redeemers (with_redeemers), update() gained p_if_hash, use() reports the
+-- rate-limit window (new OUT parameters: CREATE OR REPLACE cannot change them).
+DROP FUNCTION IF EXISTS ${s}.with_redeemers(text, text, jsonb);
+DROP FUNCTION IF EXISTS ${s}.update(text, text, jsonb, text[], integer, double precision);
+DO $do$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_proc p
+    WHERE p.oid = to_regprocedure('${s}.use(text, text, text[], double precision, text[], text, text, double precision)')
+      AND NOT ('rl_count' = ANY (coalesce(p.proargnames, '{}'::text[])))) THEN
+    DROP FUNCTION ${s}.use(text, text, text[], double precision, text[], text, text, double precision);
+  END IF;
+END
+$do$;
+
+-- put: write a record (only if absent or expired when p_if_absent). A record
+-- written over another one (or over an expired row) starts with an empty
+-- used-by set: the old row's redeemers are deleted in the same call.
 CREATE OR REPLACE FUNCTION ${s}.put(p_ns text, p_id text, p_data jsonb, p_ttl_ms double precision, p_if_absent boolean)
 RETURNS boolean LANGUAGE plpgsql AS $fn$
 DECLARE
-  v_used jsonb := p_data->'usedBy';
   v_expires timestamptz := CASE WHEN p_ttl_ms IS NULL THEN NULL ELSE now() + greatest(0, p_ttl_ms) * interval '1 millisecond' END;
   v_inserted boolean;
 BEGIN
-  IF jsonb_typeof(v_used) = 'array' THEN p_data := jsonb_set(p_data, '{usedBy}', '[]'::jsonb); END IF;
   IF p_if_absent THEN
     INSERT INTO ${s}.records AS r (ns, id, data, expires_at) VALUES (p_ns, p_id, p_data, v_expires)
     ON CONFLICT (ns, id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at
@@ -141,45 +185,29 @@ BEGIN
     RETURNING (xmax = 0) INTO v_inserted;
   END IF;
   IF NOT v_inserted THEN DELETE FROM ${s}.redeemers WHERE ns = p_ns AND id = p_id; END IF;
-  IF jsonb_typeof(v_used) = 'array' AND jsonb_array_length(v_used) > 0 THEN
-    INSERT INTO ${s}.redeemers (ns, id, subject)
-    SELECT p_ns, p_id, e.value FROM jsonb_array_elements_text(v_used) WITH ORDINALITY AS e(value, n) ORDER BY e.n
-    ON CONFLICT DO NOTHING;
-  END IF;
   RETURN true;
 END
 $fn$;
 
 -- update: merge p_patch into a live record (dropping p_drop keys) in one
--- UPDATE; p_ttl_mode 0 keeps the TTL, 1 sets p_ttl_ms, 2 removes it.
-CREATE OR REPLACE FUNCTION ${s}.update(p_ns text, p_id text, p_patch jsonb, p_drop text[], p_ttl_mode integer, p_ttl_ms double precision)
-RETURNS jsonb LANGUAGE plpgsql AS $fn$
-DECLARE
-  v_used jsonb := p_patch->'usedBy';
-  v_data jsonb;
-BEGIN
-  IF jsonb_typeof(v_used) = 'array' THEN p_patch := jsonb_set(p_patch, '{usedBy}', '[]'::jsonb); END IF;
+-- UPDATE; p_ttl_mode 0 keeps the TTL, 1 sets p_ttl_ms, 2 removes it (the
+-- used-by set is read through its record, so it follows). With p_if_hash a
+-- compare-and-set: only when the record's hash is exactly that string —
+-- concurrent callers queue on the row lock and re-check it, so one wins.
+CREATE OR REPLACE FUNCTION ${s}.update(p_ns text, p_id text, p_patch jsonb, p_drop text[], p_ttl_mode integer,
+  p_ttl_ms double precision, p_if_hash text)
+RETURNS jsonb LANGUAGE sql AS $fn$
   UPDATE ${s}.records r SET data = (r.data - p_drop) || p_patch,
     expires_at = CASE p_ttl_mode WHEN 0 THEN r.expires_at
       WHEN 1 THEN now() + greatest(0, p_ttl_ms) * interval '1 millisecond' ELSE NULL END
   WHERE r.ns = p_ns AND r.id = p_id AND ${live('r')}
-  RETURNING r.data INTO v_data;
-  IF NOT FOUND THEN RETURN NULL; END IF;
-  IF v_used IS NOT NULL THEN
-    DELETE FROM ${s}.redeemers WHERE ns = p_ns AND id = p_id;
-    IF jsonb_typeof(v_used) = 'array' THEN
-      INSERT INTO ${s}.redeemers (ns, id, subject)
-      SELECT p_ns, p_id, e.value FROM jsonb_array_elements_text(v_used) WITH ORDINALITY AS e(value, n) ORDER BY e.n
-      ON CONFLICT DO NOTHING;
-    END IF;
-  END IF;
-  RETURN ${s}.with_redeemers(p_ns, p_id, v_data);
-END
+    AND (p_if_hash IS NULL OR r.data->'hash' = to_jsonb(p_if_hash))
+  RETURNING r.data
 $fn$;
 
--- consume: delete a live record whose hash matches; of concurrent callers the
--- first DELETE wins and the others find no row. An expired record is deleted
--- too and reported as EXPIRED.
+-- consume: delete a live record whose hash matches (its counter too, its
+-- redeemers by cascade); of concurrent callers the first DELETE wins and the
+-- others find no row. An expired record is deleted too and reported as EXPIRED.
 CREATE OR REPLACE FUNCTION ${s}.consume(p_ns text, p_id text, p_hashes text[], p_now double precision)
 RETURNS TABLE (status text, record jsonb) LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -197,16 +225,23 @@ END
 $fn$;
 
 -- use: the guarded, counted use of the Store contract in one call. Checks in
--- order hash, revokedAt, expiresAt, scopes, rate limit (counts the attempt),
--- maxUses, subject, email; a counted use locks the row (FOR UPDATE) before
--- its checks, so concurrent uses queue on it and never overspend. OUT
+-- order hash (or the previous hash within its grace), revokedAt, expiresAt
+-- (or the previous hash's grace end), scopes, rate limit (counts the
+-- attempt), maxUses, subject, email; a counted use locks the row (FOR UPDATE)
+-- before its checks, so concurrent uses queue on it and never overspend. The
+-- subject check is one primary-key probe of redeemers and the redeem one
+-- insert: the same cost at any number of uses, and the record returned never
+-- carries the set. With a rate limit, rl_count/rl_reset_ms report the window
+-- after a success and rl_limit/rl_window the rule with RATE_LIMITED. OUT
 -- parameters and plain assignments (no RETURN QUERY): an unmetered
 -- verification runs one cached index lookup and a few simple expressions.
 CREATE OR REPLACE FUNCTION ${s}.use(p_ns text, p_id text, p_hashes text[], p_now double precision, p_scopes text[],
-  p_subject text, p_email text, p_retain_ms double precision, OUT status text, OUT retry_ms bigint, OUT record jsonb)
+  p_subject text, p_email text, p_retain_ms double precision, OUT status text, OUT retry_ms bigint, OUT record jsonb,
+  OUT rl_count bigint, OUT rl_reset_ms bigint, OUT rl_limit double precision, OUT rl_window double precision)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   v_data jsonb;
+  v_match text;
   v_counted boolean;
   v_rule jsonb;
   v_window double precision;
@@ -216,15 +251,20 @@ DECLARE
   v_uses numeric;
 BEGIN
   SELECT r.data INTO v_data FROM ${s}.records r WHERE r.ns = p_ns AND r.id = p_id AND ${live('r')};
-  IF NOT FOUND OR NOT ${s}.hash_matches(v_data, p_hashes) THEN status := 'NOT_FOUND'; RETURN; END IF;
+  IF NOT FOUND THEN status := 'NOT_FOUND'; RETURN; END IF;
+  v_match := ${s}.hash_match(v_data, p_hashes, p_now);
+  IF v_match = 'none' THEN status := 'NOT_FOUND'; RETURN; END IF;
   v_counted := p_subject IS NOT NULL OR v_data->>'maxUses' IS NOT NULL;
   IF v_counted THEN
     SELECT r.data INTO v_data FROM ${s}.records r WHERE r.ns = p_ns AND r.id = p_id AND ${live('r')} FOR UPDATE;
-    IF NOT FOUND OR NOT ${s}.hash_matches(v_data, p_hashes) THEN status := 'NOT_FOUND'; RETURN; END IF;
+    IF NOT FOUND THEN status := 'NOT_FOUND'; RETURN; END IF;
+    v_match := ${s}.hash_match(v_data, p_hashes, p_now);
+    IF v_match = 'none' THEN status := 'NOT_FOUND'; RETURN; END IF;
     v_counted := p_subject IS NOT NULL OR v_data->>'maxUses' IS NOT NULL;
   END IF;
   IF v_data->>'revokedAt' IS NOT NULL THEN status := 'REVOKED'; RETURN; END IF;
-  IF v_data->>'expiresAt' IS NOT NULL AND p_now >= (v_data->>'expiresAt')::double precision THEN
+  IF v_match = 'previous-expired'
+    OR (v_data->>'expiresAt' IS NOT NULL AND p_now >= (v_data->>'expiresAt')::double precision) THEN
     status := 'EXPIRED'; RETURN;
   END IF;
   IF cardinality(p_scopes) > 0 AND NOT (
@@ -240,34 +280,38 @@ BEGIN
       count = CASE WHEN c.expires_at <= now() THEN 1 ELSE c.count + 1 END,
       expires_at = CASE WHEN c.expires_at <= now() THEN excluded.expires_at ELSE c.expires_at END
     RETURNING c.count, c.expires_at INTO v_count, v_reset;
+    rl_reset_ms := least(v_window, greatest(1, ceil(extract(epoch FROM v_reset - now()) * 1000)))::bigint;
     IF v_count > (v_rule->>'limit')::numeric THEN
       status := 'RATE_LIMITED';
-      retry_ms := greatest(1, ceil(extract(epoch FROM v_reset - now()) * 1000))::bigint;
+      retry_ms := rl_reset_ms;
+      rl_reset_ms := NULL;
+      rl_limit := (v_rule->>'limit')::double precision;
+      rl_window := (v_rule->>'windowMs')::double precision;
       RETURN;
     END IF;
+    rl_count := v_count;
   END IF;
   v_max := (v_data->>'maxUses')::numeric;
   v_uses := coalesce((v_data->>'uses')::numeric, 0);
-  IF v_max IS NOT NULL AND v_uses >= v_max THEN status := 'EXHAUSTED'; RETURN; END IF;
+  IF v_max IS NOT NULL AND v_uses >= v_max THEN status := 'EXHAUSTED'; rl_count := NULL; rl_reset_ms := NULL; RETURN; END IF;
   IF p_subject IS NOT NULL AND EXISTS (
     SELECT 1 FROM ${s}.redeemers d WHERE d.ns = p_ns AND d.id = p_id AND d.subject = p_subject) THEN
-    status := 'ALREADY_REDEEMED'; RETURN;
+    status := 'ALREADY_REDEEMED'; rl_count := NULL; rl_reset_ms := NULL; RETURN;
   END IF;
   IF v_data->>'email' IS NOT NULL AND v_data->>'email' IS DISTINCT FROM p_email THEN
-    status := 'EMAIL_MISMATCH'; RETURN;
+    status := 'EMAIL_MISMATCH'; rl_count := NULL; rl_reset_ms := NULL; RETURN;
   END IF;
   status := 'OK';
   IF NOT v_counted THEN record := v_data; RETURN; END IF;
   v_data := jsonb_set(v_data, '{uses}', to_jsonb(v_uses + 1));
   IF p_subject IS NOT NULL THEN
     INSERT INTO ${s}.redeemers (ns, id, subject) VALUES (p_ns, p_id, p_subject);
-    IF jsonb_typeof(v_data->'usedBy') IS DISTINCT FROM 'array' THEN v_data := v_data || '{"usedBy": []}'::jsonb; END IF;
   END IF;
   UPDATE ${s}.records r SET data = v_data,
     expires_at = CASE WHEN v_max IS NOT NULL AND v_uses + 1 >= v_max AND p_retain_ms IS NOT NULL
       THEN now() + greatest(0, p_retain_ms) * interval '1 millisecond' ELSE r.expires_at END
   WHERE r.ns = p_ns AND r.id = p_id;
-  record := CASE WHEN p_subject IS NULL THEN v_data ELSE ${s}.with_redeemers(p_ns, p_id, v_data) END;
+  record := v_data;
 END
 $fn$;
 `;

@@ -9,6 +9,9 @@ describe('the kit’s expect (node:assert underneath)', () => {
     expect({ a: 1, b: undefined }).toEqual({ a: 1 });
     fails(() => expect({ a: 1 }).toEqual({ a: 2 }));
     expect([1, 2]).toHaveLength(2);
+    expect({ a: undefined }).toHaveProperty('a');
+    expect({ a: 1 }).not.toHaveProperty('b');
+    fails(() => expect({ a: 1 }).toHaveProperty('b'));
     expect('abc').toContain('b');
     expect([1, 2]).toContain(2);
     expect('abc').toMatch(/b/);

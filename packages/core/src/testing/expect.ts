@@ -94,6 +94,7 @@ export interface Matchers {
   toBeTypeOf(type: string): void;
   toMatchObject(expected: Record<string, unknown>): void;
   toHaveLength(length: number): void;
+  /** The value has an own or inherited property of this name (not a nested path). */
   toHaveProperty(name: string): void;
   toContain(item: unknown): void;
   toMatch(pattern: RegExp | string): void;
@@ -130,7 +131,7 @@ function matchers(actual: unknown): Matchers {
       assert.strictEqual((actual as { length: number }).length, length);
     },
     toHaveProperty: (name) =>
-      assert.ok(actual != null && Object.hasOwn(actual as object, name), `expected ${JSON.stringify(actual)} to have a property ${name}`),
+      assert.ok(actual != null && name in Object(actual), `expected ${JSON.stringify(actual)} to have property ${name}`),
     toContain: (item) => {
       const has =
         typeof actual === 'string'
