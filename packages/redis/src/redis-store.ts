@@ -420,7 +420,8 @@ export class RedisStore implements Store {
    * The client-side cache's state, for tests, tooling and benchmarks: whether
    * cached copies are trusted right now, how many invalidated keys arrived,
    * how often the cache was emptied, and the ids of the invalidation
-   * connections (`CLIENT KILL ID …` one to see the store fail closed).
+   * connections (`CLIENT KILL ID …` one to see the store fail closed);
+   * `observe` calls a listener with each invalidated key (null = all).
    */
   get clientCache(): {
     enabled: boolean;
@@ -430,6 +431,7 @@ export class RedisStore implements Store {
     resets: number;
     connectionIds: number[];
     whenTrusted: (timeoutMs?: number) => Promise<boolean>;
+    observe: (listener: (key: string | null) => void) => () => void;
   } {
     const verified = this.verified;
     const channel = this.channel;
@@ -441,6 +443,10 @@ export class RedisStore implements Store {
       resets: verified.resets,
       connectionIds: channel?.connectionIds() ?? [],
       whenTrusted: (timeoutMs = 5000) => channel?.whenTrusted(timeoutMs) ?? Promise.resolve(false),
+      observe: (listener) => {
+        verified.observers.add(listener);
+        return () => verified.observers.delete(listener);
+      },
     };
   }
 

@@ -55,6 +55,8 @@ export class VerifiedRecords {
   invalidations = 0;
   /** Times the whole cache was dropped (channel down or up, topology change, flush). */
   resets = 0;
+  /** Called with each invalidated key (null: everything); tests wait on it. */
+  readonly observers = new Set<(key: string | null) => void>();
 
   /** @param limit - most records kept (0 disables the cache) */
   constructor(readonly limit: number) {}
@@ -153,6 +155,7 @@ export class VerifiedRecords {
    */
   invalidate(key: string | null): void {
     this.invalidations++;
+    if (this.observers.size > 0) for (const observer of this.observers) observer(key);
     if (key === null) {
       this.reset(this.trusting);
       return;
