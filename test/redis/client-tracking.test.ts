@@ -313,6 +313,8 @@ describe('RedisStore client tracking on a Cluster (3 masters + 1 replica each)',
       }
     }
     expect(replica).toBeDefined();
+    // A manual failover waits for the replica to catch up: its link must be up first.
+    await expect.poll(async () => (await replica!.command('INFO', 'replication')).includes('master_link_status:up'), { timeout: 15_000 }).toBe(true);
     const resets = here.store.clientCache.resets;
     expect(await replica!.command('CLUSTER', 'FAILOVER')).toBe('OK');
     await expect.poll(async () => (await replica!.command('INFO', 'replication')).includes('role:master'), { timeout: 15_000 }).toBe(true);

@@ -41,6 +41,8 @@ export class InvalidationChannel {
   private readonly waiters = new Set<() => void>();
   private readonly onTopology = (): void => this.topologyChanged(true);
   private readonly onRefresh = (): void => this.topologyChanged(false);
+  /** Cluster: asks ioredis to re-read the slot map every second (ioredis alone only does on MOVED or a lost node). */
+  private readonly topologyTimer: NodeJS.Timeout | undefined;
 
   /**
    * @param client - the store's client (standalone or Cluster; not Sentinel)
@@ -59,6 +61,12 @@ export class InvalidationChannel {
       client.on('-node', this.onTopology);
       client.on('refresh', this.onRefresh);
       client.on('ready', this.onRefresh);
+      // A graceful failover closes no connection and an idle client sees no
+      // MOVED: without this, ioredis would learn of it only on the next write.
+      this.topologyTimer = setInterval(() => {
+        if (client.status === 'ready') client.refreshSlotsCache();
+      }, TOPOLOGY_CHECK_MS);
+      this.topologyTimer.unref();
     }
     this.sync();
   }
@@ -91,6 +99,7 @@ export class InvalidationChannel {
   /** Closes every subscriber connection and stops following the topology. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.topologyTimer);
     const client = this.client;
     if (isCluster(client)) {
       client.off('+node', this.onTopology);
@@ -216,6 +225,9 @@ export class InvalidationChannel {
     this.cache.reset(false);
   }
 }
+
+/** How often a Cluster's slot map is re-read to see failovers and moved slots. */
+const TOPOLOGY_CHECK_MS = 1000;
 
 /** Options of a subscriber connection: connected by hand, never retried or queued by ioredis (we replace it ourselves). */
 const SUBSCRIBER_OPTIONS: RedisOptions = {
