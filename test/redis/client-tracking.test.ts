@@ -11,7 +11,7 @@ import { RedisStore } from '@tokenkit/redis';
 import fc from 'fast-check';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisCluster } from '../helpers/redis-server.js';
+import { RedisCluster, type RedisServer } from '../helpers/redis-server.js';
 import { SHARED_REDIS_URL, connectCluster, connectRedis, deletePrefix, uniquePrefix } from './harness.js';
 
 const SECRET = 'tracking-secret-0123456789abcdefghijklmno';
@@ -302,7 +302,7 @@ describe('RedisStore client tracking on a Cluster (3 masters + 1 replica each)',
         return lo !== undefined && slot >= lo && slot <= (hi ?? lo);
       }))?.[0];
     expect(masterId).toBeDefined();
-    let replica;
+    let replica: RedisServer | undefined;
     for (const node of cluster.nodes) {
       const nodes = await node.command('CLUSTER', 'MYID').catch(() => '');
       if (nodes === masterId) continue;
