@@ -11,7 +11,7 @@ import { RedisStore } from '@tokenkit/redis';
 import fc from 'fast-check';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisCluster, type RedisServer } from '../helpers/redis-server.js';
+import { RedisCluster, RedisServer } from '../helpers/redis-server.js';
 import { SHARED_REDIS_URL, connectCluster, connectRedis, deletePrefix, uniquePrefix } from './harness.js';
 
 const SECRET = 'tracking-secret-0123456789abcdefghijklmno';
@@ -241,6 +241,35 @@ describe('RedisStore client tracking (standalone, shared Redis, unique prefix)',
       { numRuns: 12 },
     );
   }, 120_000);
+});
+
+describe('RedisStore client tracking: a silent invalidation connection (private server, paused)', () => {
+  it('a frozen Redis (SIGSTOP: sockets open, no answers) stops the cache being trusted within the heartbeat timeout; verifications fail closed', async () => {
+    const server = await RedisServer.start();
+    const client = await connectRedis(server.url);
+    const store = new RedisStore({ client, prefix: uniquePrefix(), timeout: 300 });
+    try {
+      const side: Side = { store, apiKeys: new ApiKeys({ store, secret: SECRET }), counter: countCommands(client) };
+      expect(await store.clientCache.whenTrusted(5000)).toBe(true);
+      const { key } = await side.apiKeys.create({ ownerId: 'frozen' });
+      await warmUntilFree(side, key);
+      await server.pause();
+      try {
+        // No connection closes; only the unanswered heartbeat PING can tell.
+        await expect.poll(() => store.clientCache.trusted, { timeout: 5000, interval: 10 }).toBe(false);
+        expect(store.clientCache.size).toBe(0);
+        await expect(side.apiKeys.verify(key)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      } finally {
+        await server.resume();
+      }
+      expect(await store.clientCache.whenTrusted(10_000)).toBe(true);
+      await warmUntilFree(side, key);
+    } finally {
+      await store.close();
+      client.disconnect();
+      await server.dispose();
+    }
+  });
 });
 
 describe('RedisStore client tracking on a Cluster (3 masters + 1 replica each)', () => {

@@ -165,7 +165,7 @@ export class RedisStore implements Store {
     }
     this.channel =
       clientTracking && recordCache > 0 && !isSentinel(client)
-        ? new InvalidationChannel(client, prefix, this.verified, Math.max(timeout, 2000))
+        ? new InvalidationChannel(client, prefix, this.verified, Math.max(timeout, 2000), timeout)
         : undefined;
     this.scripts = defineScripts(client);
     this.replicas = options.waitForReplicas === undefined ? undefined : new ReplicaWaiter(client, options.waitForReplicas, timeout);

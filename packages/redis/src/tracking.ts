@@ -41,6 +41,11 @@ export class InvalidationChannel {
   private readonly waiters = new Set<() => void>();
   private readonly onTopology = (): void => this.topologyChanged(true);
   private readonly onRefresh = (): void => this.topologyChanged(false);
+  /** The app's client lost a connection: whatever it reconnects to, start over with fresh subscribers. */
+  private readonly onClientClose = (): void => {
+    this.distrust();
+    for (const sub of [...this.subscribers.values()]) sub.fail();
+  };
   /** Cluster: asks ioredis to re-read the slot map every second (ioredis alone only does on MOVED or a lost node). */
   private readonly topologyTimer: NodeJS.Timeout | undefined;
 
@@ -49,13 +54,16 @@ export class InvalidationChannel {
    * @param prefix - the store's key prefix (BCAST prefix)
    * @param cache - the cache to invalidate
    * @param setupTimeoutMs - how long one connection may take to subscribe
+   * @param heartbeatTimeoutMs - how long a heartbeat PING may stay unanswered
    */
   constructor(
     private readonly client: Redis | Cluster,
     private readonly prefix: string,
     private readonly cache: VerifiedRecords,
     private readonly setupTimeoutMs: number,
+    private readonly heartbeatTimeoutMs: number,
   ) {
+    client.on('close', this.onClientClose);
     if (isCluster(client)) {
       client.on('+node', this.onTopology);
       client.on('-node', this.onTopology);
@@ -101,6 +109,7 @@ export class InvalidationChannel {
     this.closed = true;
     clearInterval(this.topologyTimer);
     const client = this.client;
+    client.off('close', this.onClientClose);
     if (isCluster(client)) {
       client.off('+node', this.onTopology);
       client.off('-node', this.onTopology);
@@ -168,7 +177,7 @@ export class InvalidationChannel {
       if (this.subscribers.has(node)) continue;
       const connection = this.connectionFor(node);
       if (connection === undefined) continue;
-      const sub = new Subscriber(this, node, connection, this.prefix, this.setupTimeoutMs, this.pendingFailures.get(node) ?? 0);
+      const sub = new Subscriber(this, node, connection, this.prefix, this.setupTimeoutMs, this.heartbeatTimeoutMs, this.pendingFailures.get(node) ?? 0);
       this.subscribers.set(node, sub);
       sub.start();
     }
@@ -228,6 +237,14 @@ export class InvalidationChannel {
 
 /** How often a Cluster's slot map is re-read to see failovers and moved slots. */
 const TOPOLOGY_CHECK_MS = 1000;
+/**
+ * How often each invalidation connection is PINGed. A connection that stays
+ * open but silent (a network partition drops packets, no RST) would otherwise
+ * keep the cache trusted while invalidations are lost; an unanswered PING
+ * past the heartbeat timeout closes it (fail closed). A PONG also proves that
+ * every invalidation Redis queued before it has been received.
+ */
+const HEARTBEAT_MS = 500;
 
 /** Options of a subscriber connection: connected by hand, never retried or queued by ioredis (we replace it ourselves). */
 const SUBSCRIBER_OPTIONS: RedisOptions = {
@@ -246,6 +263,9 @@ class Subscriber {
   ready = false;
   id: number | undefined;
   private dead = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** When the outstanding PING was sent (monotonic ms), or undefined. */
+  private pingSent: number | undefined;
 
   constructor(
     private readonly channel: InvalidationChannel,
@@ -253,6 +273,7 @@ class Subscriber {
     private readonly connection: Redis,
     private readonly prefix: string,
     private readonly setupTimeoutMs: number,
+    private readonly heartbeatTimeoutMs: number,
     readonly failures: number,
   ) {}
 
@@ -273,6 +294,8 @@ class Subscriber {
         clearTimeout(timer);
         if (this.dead) return;
         this.ready = true;
+        this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+        this.heartbeat.unref();
         this.channel.up(this);
       },
       () => {
@@ -293,10 +316,28 @@ class Subscriber {
     this.id = id;
   }
 
-  private fail(): void {
+  private beat(): void {
+    if (this.dead) return;
+    const now = performance.now();
+    if (this.pingSent !== undefined) {
+      if (now - this.pingSent > this.heartbeatTimeoutMs) this.fail();
+      return;
+    }
+    this.pingSent = now;
+    this.connection.ping().then(
+      () => {
+        this.pingSent = undefined;
+      },
+      () => this.fail(),
+    );
+  }
+
+  /** Closes the connection and tells the channel (which empties the cache and replaces it). */
+  fail(): void {
     if (this.dead) return;
     this.dead = true;
     this.ready = false;
+    clearInterval(this.heartbeat);
     this.connection.disconnect();
     this.channel.down(this);
   }
@@ -304,6 +345,7 @@ class Subscriber {
   async close(): Promise<void> {
     this.dead = true;
     this.ready = false;
+    clearInterval(this.heartbeat);
     this.connection.disconnect();
   }
 }
