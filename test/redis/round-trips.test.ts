@@ -35,7 +35,8 @@ async function measure(operation: () => Promise<unknown>): Promise<Record<string
   const to = await mark();
   const delta: Record<string, number> = {};
   for (const event of monitor.events.slice(from + 1, to)) {
-    if (event.source === 'lua' || event.command === 'echo') continue;
+    // PING: the heartbeat of the store's invalidation connection (client tracking), not a verification's command.
+    if (event.source === 'lua' || event.command === 'echo' || event.command === 'ping') continue;
     delta[event.command] = (delta[event.command] ?? 0) + 1;
   }
   return delta;
