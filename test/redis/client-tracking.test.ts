@@ -238,7 +238,7 @@ describe('RedisStore client tracking (standalone, shared Redis, unique prefix)',
           await invalidation.arrived;
         }
       }),
-      { numRuns: 12 },
+      { numRuns: 30 },
     );
   }, 120_000);
 });
