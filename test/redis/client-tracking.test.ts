@@ -10,7 +10,7 @@ import { ApiKeys, tokenUrlsafe, type StoredRecord } from '@tokenkit/core';
 import { RedisStore } from '@tokenkit/redis';
 import fc from 'fast-check';
 import type { Cluster, Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisCluster, RedisServer } from '../helpers/redis-server.js';
 import { SHARED_REDIS_URL, connectCluster, connectRedis, deletePrefix, uniquePrefix } from './harness.js';
 
@@ -265,6 +265,31 @@ describe('RedisStore client tracking: a silent invalidation connection (private 
       expect(await store.clientCache.whenTrusted(10_000)).toBe(true);
       await warmUntilFree(side, key);
     } finally {
+      await store.close();
+      client.disconnect();
+      await server.dispose();
+    }
+  });
+});
+
+describe('RedisStore client tracking refused by the server (ACL without CLIENT)', () => {
+  it('warns once, stops trying, and verifies unmetered keys with one command each', async () => {
+    const server = await RedisServer.start();
+    expect(await server.command('ACL', 'SETUSER', 'limited', 'on', 'nopass', '~*', '&*', '+@all', '-client')).toBe('OK');
+    const client = await connectRedis(server.url, { username: 'limited', password: 'x' });
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const store = new RedisStore({ client, prefix: uniquePrefix() });
+    try {
+      await vi.waitFor(() => expect(warnings).toHaveBeenCalledWith(expect.stringContaining('client tracking is unavailable'), expect.objectContaining({ code: 'TOKENKIT_REDIS_CLIENT_TRACKING' })));
+      expect(await store.clientCache.whenTrusted(200)).toBe(false);
+      const side: Side = { store, apiKeys: new ApiKeys({ store, secret: SECRET }), counter: countCommands(client) };
+      const { key } = await side.apiKeys.create({ ownerId: 'acl' });
+      for (let i = 0; i < 3; i++) expect((await side.apiKeys.verify(key)).valid).toBe(true);
+      const before = side.counter.count;
+      for (let i = 0; i < 10; i++) expect((await side.apiKeys.verify(key)).valid).toBe(true);
+      expect(side.counter.count - before).toBe(10);
+    } finally {
+      warnings.mockRestore();
       await store.close();
       client.disconnect();
       await server.dispose();

@@ -122,6 +122,21 @@ export class InvalidationChannel {
     await Promise.all(subs.map((sub) => sub.close()));
   }
 
+  /**
+   * The server refused CLIENT TRACKING or SUBSCRIBE for good: stop, warn
+   * once, and leave the cache untrusted (every verification reaches Redis).
+   */
+  unsupported(err: unknown): void {
+    if (this.closed) return;
+    void this.close();
+    process.emitWarning(
+      `RedisStore: client tracking is unavailable (${err instanceof Error ? err.message : String(err)}); ` +
+        'unmetered keys are verified with one HGET each. Redis 6 or newer with the CLIENT, SUBSCRIBE and PING ' +
+        'commands allowed is needed; set clientTracking: false to silence this.',
+      { code: 'TOKENKIT_REDIS_CLIENT_TRACKING', type: 'TokenkitWarning' },
+    );
+  }
+
   /** A subscriber connection went down: empty the cache now; replace it after a pause. */
   down(sub: Subscriber): void {
     this.distrust();
@@ -245,6 +260,8 @@ const TOPOLOGY_CHECK_MS = 1000;
  * every invalidation Redis queued before it has been received.
  */
 const HEARTBEAT_MS = 500;
+/** Setup errors that mean "this server or user can never track": stop trying. */
+const UNSUPPORTED = /unknown (sub)?command|NOPERM|syntax error/i;
 
 /** Options of a subscriber connection: connected by hand, never retried or queued by ioredis (we replace it ourselves). */
 const SUBSCRIBER_OPTIONS: RedisOptions = {
@@ -298,8 +315,10 @@ class Subscriber {
         this.heartbeat.unref();
         this.channel.up(this);
       },
-      () => {
+      (err: unknown) => {
         clearTimeout(timer);
+        // Redis < 6, or an ACL without CLIENT/SUBSCRIBE: retrying cannot help.
+        if (!this.dead && UNSUPPORTED.test(err instanceof Error ? err.message : String(err))) this.channel.unsupported(err);
         this.fail();
       },
     );
