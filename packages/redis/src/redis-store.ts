@@ -94,8 +94,10 @@ let warnedOfflineQueue = false;
 /**
  * tokenkit state in Redis, shared by every app server. Each state change
  * concurrent requests can race on is one server-side step (a Lua script via
- * ioredis `defineCommand`); an API-key verification is exactly one round
- * trip. Every method fails closed: it rejects with `StoreUnavailableError`
+ * ioredis `defineCommand`); an API-key verification that reaches Redis is
+ * exactly one round trip, and one of a recently verified unmetered key is
+ * zero, kept exact by Redis' invalidations (`clientTracking`; call `close()`
+ * on shutdown). Every method fails closed: it rejects with `StoreUnavailableError`
  * when Redis is down, errors or does not answer within `timeout` ms.
  *
  * @example
