@@ -29,6 +29,7 @@ const SECTIONS = [
   { name: 'micro', script: 'micro/index.mjs', redis: false, timeoutMs: 240_000 },
   { name: 'seed-peer', script: 'seed-peer/index.mjs', redis: false, timeoutMs: 240_000 },
   { name: 'round-trips', script: 'round-trips/index.mjs', redis: true, timeoutMs: 180_000 },
+  { name: 'redis-invalidation', script: 'redis-invalidation/index.mjs', redis: true, timeoutMs: 300_000 },
   { name: 'postgres', script: 'postgres/index.mjs', redis: false, timeoutMs: 900_000 },
   { name: 'scale', script: 'scale/index.mjs', redis: 'optional', timeoutMs: 600_000 },
   { name: 'http', script: 'http/index.mjs', redis: 'optional', timeoutMs: 900_000 },

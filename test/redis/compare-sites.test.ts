@@ -1,6 +1,7 @@
 /**
  * Constant-time comparison, Redis side: verifications answered in Node — an unmetered key
- * from the store's record cache (one HGET of the version) and the read-only
+ * from the store's record cache (zero round trips with client tracking, or one HGET
+ * of the version without it) and the read-only
  * checks of reset tokens and invitations — compare the stored hash with every
  * candidate through the constant-time comparer. (Comparisons inside the Lua
  * scripts are covered by hash-compare.test.ts.)
@@ -25,12 +26,15 @@ const { SHARED_REDIS_URL, connectRedis, storeHarness } = await import('./harness
 
 const SECRET = ['compare-new-secret-0123456789abcdefghijk', 'compare-old-secret-0123456789abcdefghijk'];
 let harness: Awaited<ReturnType<typeof storeHarness>>;
+let tracked: Awaited<ReturnType<typeof storeHarness>>;
 
 beforeAll(async () => {
-  harness = storeHarness(await connectRedis(SHARED_REDIS_URL));
+  harness = storeHarness(await connectRedis(SHARED_REDIS_URL), { clientTracking: false });
+  tracked = storeHarness(await connectRedis(SHARED_REDIS_URL));
 });
 afterAll(async () => {
   await harness?.close();
+  await tracked?.close();
 });
 beforeEach(() => {
   seen.calls.length = 0;
@@ -57,6 +61,31 @@ describe('RedisStore: comparisons made in Node are constant-time, over every can
     seen.calls.length = 0;
     expect((await apiKeys.verify(key)).valid).toBe(true);
     expect(seen.calls).toEqual(compared(await storedHash('key', apiKey.id), key));
+  });
+
+  it('a cached unmetered key served without a round trip (client tracking)', async () => {
+    const apiKeys = new ApiKeys({ store: tracked.store, secret: SECRET });
+    expect(await tracked.store.clientCache.whenTrusted(5000)).toBe(true);
+    const { key, apiKey } = await apiKeys.create({ ownerId: 'cmp-tracked' });
+    let sent = 0;
+    const client = tracked.client as unknown as { sendCommand: (...args: unknown[]) => unknown };
+    const original = client.sendCommand.bind(client);
+    client.sendCommand = (...args: unknown[]) => {
+      sent++;
+      return original(...args);
+    };
+    // Verify until one verification sends nothing: the copy is trusted.
+    await vi.waitFor(async () => {
+      const before = sent;
+      expect((await apiKeys.verify(key)).valid).toBe(true);
+      expect(sent).toBe(before);
+    });
+    seen.calls.length = 0;
+    const before = sent;
+    expect((await apiKeys.verify(key)).valid).toBe(true);
+    expect(sent).toBe(before);
+    const stored = JSON.parse((await tracked.client.hget(tracked.store.keys.record('key', apiKey.id), 'hash')) as string) as string;
+    expect(seen.calls).toEqual(compared(stored, key));
   });
 
   it('reset-token and invitation checks', async () => {

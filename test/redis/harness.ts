@@ -87,7 +87,7 @@ export async function deletePrefix(client: Redis | Cluster, prefix: string): Pro
  */
 export function storeHarness(
   client: Redis | Cluster,
-  options: { timeout?: number } = {},
+  options: { timeout?: number; clientTracking?: boolean } = {},
 ): StoreHarness & { prefix: string; store: RedisStore; client: Redis | Cluster } {
   const prefix = uniquePrefix();
   const store = new RedisStore({ client, prefix, ...options });
@@ -98,6 +98,7 @@ export function storeHarness(
     dump: async () =>
       (await dumpKeys(client, prefix)).map(({ key, value }) => `${key}\n${value}`).join('\n'),
     close: async () => {
+      await store.close();
       await deletePrefix(client, prefix);
       await client.quit();
     },

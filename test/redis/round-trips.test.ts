@@ -35,7 +35,8 @@ async function measure(operation: () => Promise<unknown>): Promise<Record<string
   const to = await mark();
   const delta: Record<string, number> = {};
   for (const event of monitor.events.slice(from + 1, to)) {
-    if (event.source === 'lua' || event.command === 'echo') continue;
+    // PING: the heartbeat of the store's invalidation connection (client tracking), not a verification's command.
+    if (event.source === 'lua' || event.command === 'echo' || event.command === 'ping') continue;
     delta[event.command] = (delta[event.command] ?? 0) + 1;
   }
   return delta;
@@ -104,8 +105,27 @@ describe('RedisStore round trips (MONITOR on a private server)', () => {
     expect(await measure(() => apiKeys.verify(key))).toEqual({ evalsha: 1 });
   });
 
-  it('an unmetered key (no remaining, no rate limit) is verified with one HGET of its version after its first script run', async () => {
-    const apiKeys = new ApiKeys({ store: harness.store, secret: SECRET });
+  it('a cached unmetered key is verified with zero round trips while Redis tracks the prefix; a revocation is seen once its invalidation arrives', async () => {
+    const store = harness.store;
+    expect(await store.clientCache.whenTrusted(5000)).toBe(true);
+    const apiKeys = new ApiKeys({ store, secret: SECRET });
+    const { key, apiKey } = await apiKeys.create({ ownerId: 'zero-owner', scopes: ['read'] });
+    // The first verify runs the script; its coalesced lastUsedAt write invalidates the copy; a later
+    // verify confirms the version with one HGET, which makes the copy trusted.
+    await apiKeys.verify(key);
+    await expect.poll(async () => Object.keys(await measure(() => apiKeys.verify(key))).length, { interval: 5 }).toBe(0);
+    const hundred = await measure(async () => {
+      for (let i = 0; i < 100; i++) expect((await apiKeys.verify(key, { scopes: ['read'] })).valid).toBe(true);
+    });
+    expect(hundred).toEqual({});
+    const before = store.clientCache.invalidations;
+    await apiKeys.revoke(apiKey.id);
+    await expect.poll(() => store.clientCache.invalidations, { interval: 1 }).toBeGreaterThan(before);
+    expect(await measuredVerify(apiKeys, key)).toEqual({ commands: { evalsha: 1 }, outcome: 'REVOKED' });
+  });
+
+  it('without client tracking, an unmetered key (no remaining, no rate limit) is verified with one HGET of its version after its first script run', async () => {
+    const apiKeys = new ApiKeys({ store: new RedisStore({ client: harness.client, prefix: harness.prefix, clientTracking: false }), secret: SECRET });
     const { key, apiKey } = await apiKeys.create({ ownerId: 'plain-owner', scopes: ['read'] });
     // The first verify runs the use script (and the coalesced lastUsedAt update) and learns the key is unmetered.
     const first = await measure(() => apiKeys.verify(key));
@@ -120,13 +140,13 @@ describe('RedisStore round trips (MONITOR on a private server)', () => {
     expect(await measuredVerify(apiKeys, key)).toEqual({ commands: { hget: 1 }, outcome: 'REVOKED' });
   });
 
-  it('a change by another server costs the next verification one extra round trip, once; recordCache: 0 always runs the script', async () => {
-    const apiKeys = new ApiKeys({ store: harness.store, secret: SECRET });
+  it('without client tracking, a change by another server costs the next verification one extra round trip, once; recordCache: 0 always runs the script', async () => {
+    const apiKeys = new ApiKeys({ store: new RedisStore({ client: harness.client, prefix: harness.prefix, clientTracking: false }), secret: SECRET });
     const { key, apiKey } = await apiKeys.create({ ownerId: 'changed-owner' });
     await apiKeys.verify(key);
     expect(await measure(() => apiKeys.verify(key))).toEqual({ hget: 1 });
     // Another server (its own store) revokes: this store's cached version is now stale.
-    const other = new ApiKeys({ store: new RedisStore({ client: harness.client, prefix: harness.prefix }), secret: SECRET });
+    const other = new ApiKeys({ store: new RedisStore({ client: harness.client, prefix: harness.prefix, clientTracking: false }), secret: SECRET });
     await other.revoke(apiKey.id);
     expect(await measuredVerify(apiKeys, key)).toEqual({ commands: { hget: 1, evalsha: 1 }, outcome: 'REVOKED' });
     // A rejected key is not cached (the script's rejection carries no record): one script call each time.

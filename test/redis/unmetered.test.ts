@@ -1,8 +1,11 @@
 /**
- * The cached fast path for unmetered records (no maxUses, no rateLimit: one
- * HGET of the record's version) must give exactly the results of the use
+ * The version-checked path for unmetered records (no maxUses, no rateLimit:
+ * one HGET of the record's version) must give exactly the results of the use
  * script, and must never serve stale state: revocation, rotation and expiry made by ANOTHER store instance (as
- * another app server would) are seen on the next call.
+ * another app server would) are seen on the next call. These stores run with
+ * `clientTracking: false` (the path every verification takes while the
+ * invalidation channel is down); the zero-round-trip path is tested in
+ * client-tracking.test.ts.
  */
 import { ApiKeys, type StoredRecord } from '@tokenkit/core';
 import { RedisStore } from '@tokenkit/redis';
@@ -14,9 +17,9 @@ let harness: ReturnType<typeof storeHarness>;
 let other: RedisStore;
 
 beforeAll(async () => {
-  harness = storeHarness(await connectRedis(SHARED_REDIS_URL));
+  harness = storeHarness(await connectRedis(SHARED_REDIS_URL), { clientTracking: false });
   // A second store on its own connection with the same prefix: "another app server".
-  other = new RedisStore({ client: await connectRedis(SHARED_REDIS_URL), prefix: harness.prefix });
+  other = new RedisStore({ client: await connectRedis(SHARED_REDIS_URL), prefix: harness.prefix, clientTracking: false });
 });
 afterAll(async () => {
   await harness?.close();

@@ -20,7 +20,8 @@ import { Deadlines } from './guard.js';
 import { KeyLayout } from './keys.js';
 import { ReplicaWaiter, type WaitForReplicasOptions } from './replicas.js';
 import { defineScripts, type Scripts } from './scripts/index.js';
-import { VerifiedRecords, checkUnmetered } from './unmetered.js';
+import { InvalidationChannel } from './tracking.js';
+import { UNTRUSTED, VerifiedRecords, checkUnmetered, type CachedRecord } from './unmetered.js';
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -57,6 +58,20 @@ export interface RedisStoreOptions {
    */
   recordCache?: number | undefined;
   /**
+   * Server-assisted client-side caching (Redis ≥ 6, standalone or Cluster):
+   * the store opens one connection per master that runs `CLIENT TRACKING …
+   * BCAST PREFIX <prefix>` and receives Redis' invalidations, so that an
+   * unmetered record verified recently is verified again with zero round
+   * trips; a change made anywhere (another process, a hand edit, an expiry)
+   * drops the cached copy as soon as its invalidation arrives (see the README
+   * for the measured window). Whenever that connection is down, the cache is
+   * emptied and verifications go to Redis (fail closed). Default `true`
+   * (ignored with `recordCache: 0`, and on Sentinel clients, where the store
+   * keeps the one-`HGET` check); `false` keeps every verification one round
+   * trip. Call `store.close()` on shutdown to close these connections.
+   */
+  clientTracking?: boolean;
+  /**
    * `false` silences this store's `TokenkitWarning`s;
    * `{ TOKENKIT_REDIS_OFFLINE_QUEUE: false }` silences that one.
    */
@@ -79,8 +94,10 @@ let warnedOfflineQueue = false;
 /**
  * tokenkit state in Redis, shared by every app server. Each state change
  * concurrent requests can race on is one server-side step (a Lua script via
- * ioredis `defineCommand`); an API-key verification is exactly one round
- * trip. Every method fails closed: it rejects with `StoreUnavailableError`
+ * ioredis `defineCommand`); an API-key verification that reaches Redis is
+ * exactly one round trip, and one of a recently verified unmetered key is
+ * zero, kept exact by Redis' invalidations (`clientTracking`; call `close()`
+ * on shutdown). Every method fails closed: it rejects with `StoreUnavailableError`
  * when Redis is down, errors or does not answer within `timeout` ms.
  *
  * @example
@@ -109,6 +126,8 @@ export class RedisStore implements Store {
   private versionCounter = 0;
   /** Set when `waitForReplicas` is: runs confirmed writes on its own connection. */
   private readonly replicas: ReplicaWaiter | undefined;
+  /** Set when client tracking is on: the invalidation connections. */
+  private readonly channel: InvalidationChannel | undefined;
 
   /**
    * @param options - client, key prefix and per-operation timeout
@@ -142,6 +161,14 @@ export class RedisStore implements Store {
       throw new ConfigError(`RedisStore: recordCache must be a non-negative integer (got ${String(recordCache)}); default 10000, 0 disables`);
     }
     this.verified = new VerifiedRecords(recordCache);
+    const clientTracking = options.clientTracking ?? true;
+    if (typeof clientTracking !== 'boolean') {
+      throw new ConfigError(`RedisStore: clientTracking must be true or false (got ${String(clientTracking)}); default true`);
+    }
+    this.channel =
+      clientTracking && recordCache > 0 && !isSentinel(client)
+        ? new InvalidationChannel(client, prefix, this.verified, Math.max(timeout, 2000), timeout)
+        : undefined;
     this.scripts = defineScripts(client);
     this.replicas = options.waitForReplicas === undefined ? undefined : new ReplicaWaiter(client, options.waitForReplicas, timeout);
     const validate = options.validate;
@@ -250,19 +277,42 @@ export class RedisStore implements Store {
     if (request.subject === undefined) {
       const cached = this.verified.get(key);
       if (cached !== undefined) {
-        return this.deadlines.run(
-          'use',
-          () => this.client.hget(key, VERSION_FIELD),
-          (version): UseResult<R> | Promise<UseResult<R>> => {
-            if (version === cached.version) return checkUnmetered(cached.record as R, request);
-            // Changed, deleted or expired since it was cached: the script reads it afresh.
-            this.verified.forget(key);
-            return this.scriptUse<R>(key, request);
-          },
-        );
+        // Zero round trips: the copy was read while Redis was tracking the
+        // prefix for us, and no invalidation for it has arrived since.
+        if (this.verified.isTrusted(cached)) return Promise.resolve(checkUnmetered(cached.record as R, request));
+        return this.versionChecked<R>(key, cached, request);
       }
     }
     return this.scriptUse<R>(key, request);
+  }
+
+  /** One HGET of the version: the cached copy is current when the version still matches. */
+  private versionChecked<R extends StoredRecord>(key: string, cached: CachedRecord, request: UseRequest): Promise<UseResult<R>> {
+    const verified = this.verified;
+    const started = verified.begin(key);
+    let ended = false;
+    const end = (): number => {
+      if (ended) return UNTRUSTED;
+      ended = true;
+      return verified.end(key, started);
+    };
+    const result = this.deadlines.run(
+      'use',
+      () => this.client.hget(key, VERSION_FIELD),
+      (version): UseResult<R> | Promise<UseResult<R>> => {
+        const epoch = end();
+        if (version === cached.version) {
+          // Confirmed current at a moment Redis was tracking the prefix: trusted from now on.
+          if (epoch !== UNTRUSTED && verified.get(key) === cached) cached.epoch = epoch;
+          return checkUnmetered(cached.record as R, request);
+        }
+        // Changed, deleted or expired since it was cached: the script reads it afresh.
+        verified.forget(key);
+        return this.scriptUse<R>(key, request);
+      },
+    );
+    if (started !== UNTRUSTED) result.catch(end);
+    return result;
   }
 
   /** `use()` by the Lua script: lookup, checks and counting in one atomic step. Async: bad arguments reject. */
@@ -287,14 +337,24 @@ export class RedisStore implements Store {
     // puts verifications on the confirming connection at all.
     const replicas = this.replicas;
     const confirm = replicas !== undefined && (redemption || replicas.verifications);
+    const verified = this.verified;
+    // Only a verification's reply may become a trusted copy (see VerifiedRecords).
+    const started = redemption ? UNTRUSTED : verified.begin(key);
     return this.guard('use', async () => {
-      const reply = asArray(await (confirm ? replicas.run('use', args, redemption ? isOk : spentUse) : this.scripts.use(...args)));
+      let raw: unknown;
+      let epoch = UNTRUSTED;
+      try {
+        raw = await (confirm ? replicas.run('use', args, redemption ? isOk : spentUse) : this.scripts.use(...args));
+      } finally {
+        epoch = verified.end(key, started);
+      }
+      const reply = asArray(raw);
       const status = String(reply[0]);
       if (status === 'OK') {
         const flat = asArray(reply[1]);
         const record = decodeFlat<R>(flat);
         // Only a verification of an unmetered record leaves it unchanged (remember() checks the latter).
-        if (!redemption) this.verified.remember(key, versionOf(flat), record);
+        if (!redemption) verified.remember(key, versionOf(flat), record, epoch);
         // A rate-limited record: the window after this use, for the RateLimit headers.
         if (reply.length >= 4) return { ok: true, record, window: { count: Number(reply[2]), resetMs: Math.max(0, Number(reply[3])) } };
         return { ok: true, record };
@@ -355,7 +415,41 @@ export class RedisStore implements Store {
    * @returns when the store's own connection (if any) is closed
    */
   async close(): Promise<void> {
-    await this.replicas?.close();
+    await Promise.all([this.replicas?.close(), this.channel?.close()]);
+  }
+
+  /**
+   * The client-side cache's state, for tests, tooling and benchmarks: whether
+   * cached copies are trusted right now, how many invalidated keys arrived,
+   * how often the cache was emptied, and the ids of the invalidation
+   * connections (`CLIENT KILL ID …` one to see the store fail closed);
+   * `observe` calls a listener with each invalidated key (null = all).
+   */
+  get clientCache(): {
+    enabled: boolean;
+    trusted: boolean;
+    size: number;
+    invalidations: number;
+    resets: number;
+    connectionIds: number[];
+    whenTrusted: (timeoutMs?: number) => Promise<boolean>;
+    observe: (listener: (key: string | null) => void) => () => void;
+  } {
+    const verified = this.verified;
+    const channel = this.channel;
+    return {
+      enabled: channel !== undefined,
+      trusted: verified.trusting,
+      size: verified.size,
+      invalidations: verified.invalidations,
+      resets: verified.resets,
+      connectionIds: channel?.connectionIds() ?? [],
+      whenTrusted: (timeoutMs = 5000) => channel?.whenTrusted(timeoutMs) ?? Promise.resolve(false),
+      observe: (listener) => {
+        verified.observers.add(listener);
+        return () => verified.observers.delete(listener);
+      },
+    };
   }
 
   /** Fails closed: any error, or no answer within `timeout`, becomes `StoreUnavailableError`. */
@@ -397,6 +491,12 @@ function quote(hash: string): string {
 function asArray(reply: unknown): unknown[] {
   if (!Array.isArray(reply)) throw new Error('unexpected script reply');
   return reply;
+}
+
+/** A Sentinel-managed client: a failover can leave our connection on a demoted master, so no tracking there. */
+function isSentinel(client: Redis | Cluster): boolean {
+  const sentinels = (client as { options?: { sentinels?: unknown[] | null } }).options?.sentinels;
+  return Array.isArray(sentinels) && sentinels.length > 0;
 }
 
 function warnAboutOfflineQueue(client: Redis | Cluster): void {
