@@ -24,10 +24,10 @@ export { compileSources, describeSources, challengeScheme } from './credential-s
 export type { CredentialSource, CredentialExtractor, CredentialReader } from './credential-source/index.js';
 export { rateLimitHeaders, rateLimitPolicy, rateLimitState } from './rate-limit-headers/index.js';
 export { WindowThrottle } from './throttle/index.js';
-export { FailureGate, FREE_IN_FLIGHT } from './throttle/failure-gate.js';
+export { FailureGate, FREE_IN_FLIGHT, PROVEN_IN_FLIGHT } from './throttle/failure-gate.js';
 export { OriginCheck } from './origin/index.js';
 export type { RequestSource } from './origin/index.js';
-export type { GateDecision } from './throttle/failure-gate.js';
+export type { GateDecision, GateOutcome } from './throttle/failure-gate.js';
 export type { ThrottleOptions, ThrottleHit } from './throttle/index.js';
 export { TokenCookie } from './cookies/index.js';
 export type { TokenCookieOptions } from './cookies/index.js';

@@ -6,7 +6,7 @@ import type { Store } from '../../store/types.js';
 import { type CredentialSource, challengeScheme, compileSources, describeSources } from '../credential-source/index.js';
 import { rateLimitHeaders } from '../rate-limit-headers/index.js';
 import { problem, retryAfter, storeUnavailable } from '../response/index.js';
-import { FailureGate } from '../throttle/failure-gate.js';
+import { FailureGate, type GateOutcome } from '../throttle/failure-gate.js';
 import type { ThrottleOptions } from '../throttle/index.js';
 import type { HttpRequest, HttpResponse } from '../types.js';
 
@@ -70,10 +70,11 @@ type Verify = (key: string, options: { scopes?: readonly string[] }) => MaybePro
 /**
  * Builds the framework-neutral API-key guard. The success path is one
  * header lookup, one key verification (one store operation) and no throttle
- * store call while no client is suspect: failures are counted, and a client
- * that failed this window (or has many verifications in flight) reserves a
- * slot before it is verified, so a burst cannot run more failed
- * verifications than the limit (see {@link FailureGate}). It returns the
+ * store call, whatever the concurrency: failures are counted, a client that
+ * failed this window reserves a slot before it is verified, and a clean
+ * client's requests beyond its in-flight cap wait in the process, so a burst
+ * cannot run more failed verifications than the limit plus a small constant
+ * (see {@link FailureGate}). It returns the
  * outcome itself whenever it could be decided without waiting (a
  * `MemoryStore` lookup, a missing key, a blocked client), else a promise of it
  * (a {@link MaybePromise}: tell them apart with {@link isThenable}), so an
@@ -209,7 +210,7 @@ export function createApiKeyAuthFlow<N = unknown>(
     }
     const gate = throttle;
     if (!isThenable(answer)) {
-      if (mode === BEGUN) gate.end(request.ip);
+      if (mode === BEGUN) gate.end(request.ip, outcomeOf(answer));
       return decide(answer, request, FREE);
     }
     // A free verification that waits on the store: concurrent requests of this client must see it.
@@ -217,7 +218,7 @@ export function createApiKeyAuthFlow<N = unknown>(
     if (mode === FREE) gate.begin(ip);
     return answer.then(
       (result) => {
-        gate.end(ip);
+        gate.end(ip, outcomeOf(result));
         return decide(result, request, FREE);
       },
       (err: unknown) => {
@@ -301,6 +302,13 @@ const FREE: Mode = 0;
 const RESERVED: Mode = 1;
 /** Like FREE, with its place among the client's verifications in flight already taken (end it when settled). */
 const BEGUN: Mode = 2;
+
+/** How a verification ended for the failure gate: only the secret's own rules said no → it matched (not a guess). */
+function outcomeOf(result: ApiKeyVerifyResult): GateOutcome {
+  if (result.valid) return 'proven';
+  const code = result.code;
+  return code === 'NOT_FOUND' || code === 'MALFORMED' || code === 'REVOKED' || code === 'EXPIRED' ? 'failed' : 'proven';
+}
 
 /** Whether anything listens on `tokenkit:verify` (each sub-channel checked: `TracingChannel.hasSubscribers` is newer than Node 20.12). */
 function tracingObserved(): boolean {

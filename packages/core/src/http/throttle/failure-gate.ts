@@ -1,30 +1,61 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Store } from '../../store/types.js';
 import { clientKey, type ThrottleOptions, WindowThrottle } from './index.js';
 
 /**
  * How {@link FailureGate.admit} lets a verification run:
  * - `'free'`: no store call; count a failure afterwards with {@link FailureGate.failed};
- * - `'reserve'`: first take a slot with {@link FailureGate.reserve};
+ * - `'reserve'`: go through {@link FailureGate.acquire} first (a suspect reserves a
+ *   slot in the store; a client without failures waits in this process for a place);
  * - a number > 0: the client is known to be blocked for that many ms (answer 429).
  */
 export type GateDecision = 'free' | 'reserve' | number;
 
 /**
+ * How a verification begun with {@link FailureGate.begin} (or admitted as
+ * `'begun'`) ended, for {@link FailureGate.end}:
+ * - `'proven'`: the secret matched (valid, or refused only by its own rules);
+ * - `'failed'`: a guess that failed (the caller counts it with {@link FailureGate.failed} next);
+ * - `'none'`: neither (it threw, e.g. the store is down).
+ */
+export type GateOutcome = 'proven' | 'failed' | 'none';
+
+/**
  * Verifications of one client that may run unreserved at the same time in
- * one process. It is the slack of the bound: per window at most `limit`
- * reserved failures plus this many unreserved ones per process get verified.
+ * one process before it proved a valid secret in this window. It is the
+ * slack of the bound: per window at most `limit` reserved failures plus
+ * this many unreserved ones per process get verified.
  */
 export const FREE_IN_FLIGHT = 2;
 
-const MAX_SUSPECTS = 10_000;
-
 /**
- * How long a client without failures waits, attempt by attempt, when its
- * window is full of its own requests in flight (about 0.25 s in all), before
- * it is answered 429 after all.
+ * The most unreserved verifications in flight for a client that proved a
+ * valid secret in this process in the current window (a backend with many
+ * parallel requests). Its cap starts at {@link FREE_IN_FLIGHT} and each
+ * success raises it by one up to this (a failure sets it back), so such a
+ * client's bound is `limit` + this many per process and window.
  */
-export const CLEAN_RETRY_DELAYS_MS: readonly number[] = Object.freeze([2, 4, 8, 16, 32, 64, 128]);
+export const PROVEN_IN_FLIGHT = 64;
+
+/** Requests of one client that may wait in this process for a place; more are answered 429 at once. */
+export const MAX_WAITING_PER_CLIENT = 1000;
+
+/** Requests of all clients that may wait in this process at the same time (memory bound). */
+const MAX_WAITING = 10_000;
+
+/** Retry-After of a request refused because too many of its client's requests were already waiting. */
+const BUSY_RETRY_MS = 1000;
+
+const MAX_SUSPECTS = 10_000;
+const MAX_PROVEN = 10_000;
+
+/** What a waiting request is told: run free (its place is taken), reserve (its client became a suspect), or 429 after that many ms. */
+type Wake = 'begun' | 'suspect' | number;
+
+/** A client's waiting requests, first in first out. */
+interface Queue {
+  readonly wakers: Array<(wake: Wake) => void>;
+  head: number;
+}
 
 /**
  * Caps failed verifications (of API keys, or any other guessable secret) per
@@ -37,25 +68,42 @@ export const CLEAN_RETRY_DELAYS_MS: readonly number[] = Object.freeze([2, 4, 8, 
  * requests at once. The gate combines the two:
  *
  * - A client with no failure in the current window (as far as this process
- *   knows) verifies for free, at most {@link FREE_IN_FLIGHT} at a time; its
- *   failures are counted afterwards and make it a suspect for the rest of
- *   the window. Valid traffic therefore costs no throttle store call.
- * - A suspect, or a client with more requests in flight, first reserves a
- *   slot with the store's atomic `hit` (a suspect over the limit → 429
- *   without verifying; see {@link FailureGate.acquire} for the others); a
- *   success gives the slot back ({@link WindowThrottle.refund}), a failure
- *   keeps it.
+ *   knows) verifies for free — no store call — at most
+ *   {@link FREE_IN_FLIGHT} at a time; each of its successes in this window
+ *   raises that cap by one, up to {@link PROVEN_IN_FLIGHT} (so a valid
+ *   high-concurrency client is not serialised). Its further requests wait in
+ *   this process, first in first out, and run as its verifications in flight
+ *   settle (no store call, no timer). Its failures are counted afterwards and
+ *   make it a suspect for the rest of the window. Valid traffic therefore
+ *   costs no throttle store call, whatever its concurrency and the store.
+ * - A suspect first reserves a slot with the store's atomic `hit` (over the
+ *   limit → 429 without verifying); a success gives the slot back
+ *   ({@link WindowThrottle.refund}), a failure keeps it. When a client
+ *   becomes a suspect, its waiting requests take this path; when it is
+ *   blocked, they are answered 429 without verifying.
  *
- * So per window at most `limit` + {@link FREE_IN_FLIGHT} failed verifications
- * per process reach the verifier, whatever the store and the burst size.
+ * So per window and process at most `limit` + {@link FREE_IN_FLIGHT} failed
+ * verifications of a client reach the verifier, or `limit` + its raised cap
+ * (at most {@link PROVEN_IN_FLIGHT}) for a client that proved a valid secret
+ * in this window, whatever the store and the burst size. On a store that
+ * answers in the same tick (MemoryStore) no verification is ever in flight,
+ * so nothing waits. Memory is bounded: at most
+ * {@link MAX_WAITING_PER_CLIENT} waiting requests per client (more are
+ * answered 429 with a short Retry-After) and 10 000 in all, 10 000 suspects
+ * and 10 000 proven clients remembered.
  */
 export class FailureGate {
   /** The shared per-client counter. */
   readonly counter: WindowThrottle;
   /** Client key → when its suspicion ends (epoch ms): it failed in the current window. */
   private readonly suspects = new Map<string, number>();
+  /** Client key → its proof: verifications of it succeeded in the current window. */
+  private readonly proven = new Map<string, Proof>();
   /** Client key → unreserved verifications in flight. */
   private readonly inFlight = new Map<string, number>();
+  /** Client key → its requests waiting for a place. */
+  private readonly waiting = new Map<string, Queue>();
+  private waitingTotal = 0;
 
   /**
    * @param store - where the counters live (shared across processes on Redis)
@@ -93,8 +141,9 @@ export class FailureGate {
     const blocked = this.counter.blockedMs(client);
     if (blocked > 0) return blocked;
     const key = clientKey(client);
-    if ((this.inFlight.get(key) ?? 0) >= FREE_IN_FLIGHT) return 'reserve';
-    return this.isSuspect(key) ? 'reserve' : 'free';
+    if (this.isSuspect(key)) return 'reserve';
+    const running = this.inFlight.get(key) ?? 0;
+    return running < FREE_IN_FLIGHT || running < this.cap(key) ? 'free' : 'reserve';
   }
 
   private isSuspect(key: string): boolean {
@@ -106,14 +155,24 @@ export class FailureGate {
     return false;
   }
 
+  /** Unreserved verifications the client may have in flight. */
+  private cap(key: string): number {
+    if (this.proven.size === 0) return FREE_IN_FLIGHT;
+    const proof = this.proven.get(key);
+    if (proof === undefined) return FREE_IN_FLIGHT;
+    if (proof.until > this.now()) return proof.cap;
+    this.proven.delete(key);
+    return FREE_IN_FLIGHT;
+  }
+
   /**
-   * Takes a slot before verifying. A suspect over the limit is blocked (429).
-   * A client without failures whose window is full holds no guesses there,
-   * only its own requests in flight: it gives the slot back and waits a
-   * little instead ({@link CLEAN_RETRY_DELAYS_MS}), then runs free as soon as
-   * one of its verifications finished, so many parallel valid requests are
-   * slowed down rather than refused. No path verifies without a slot or a
-   * free place.
+   * Lets a verification run that {@link admit} did not let run free. A
+   * suspect takes a slot in the store first (over the limit → blocked, 429).
+   * A client without failures makes no store call: it waits in this process
+   * until one of its verifications in flight settles, then runs free with its
+   * place already taken; if the client becomes a suspect meanwhile, it
+   * reserves instead, and if it gets blocked, it is answered 429 without
+   * verifying. No path verifies without a slot or a free place.
    *
    * @param client - client key (usually the IP)
    * @returns `'reserved'` (settle a success with {@link refund}), `'begun'`
@@ -123,22 +182,62 @@ export class FailureGate {
    */
   async acquire(client: string | undefined): Promise<'reserved' | 'begun' | number> {
     const key = clientKey(client);
-    for (let attempt = 0; ; attempt++) {
-      const { count, resetMs } = await this.counter.count(client);
-      if (count <= this.counter.limit) return 'reserved';
-      if (this.isSuspect(key) || attempt >= CLEAN_RETRY_DELAYS_MS.length) {
-        if (this.isSuspect(key)) this.counter.block(client, resetMs);
-        return resetMs;
+    const blocked = this.counter.blockedMs(key);
+    if (blocked > 0) return blocked;
+    if (!this.isSuspect(key)) {
+      const wake = await this.wait(key);
+      if (wake !== 'suspect') return wake;
+    }
+    const { count, resetMs } = await this.counter.count(key);
+    if (count <= this.counter.limit) return 'reserved';
+    this.counter.block(key, resetMs);
+    return resetMs;
+  }
+
+  /** Takes a free place for a client without failures, now or once one is released. */
+  private wait(key: string): Wake | Promise<Wake> {
+    if ((this.inFlight.get(key) ?? 0) < this.cap(key)) {
+      this.begin(key);
+      return 'begun';
+    }
+    let queue = this.waiting.get(key);
+    if ((queue !== undefined && queue.wakers.length - queue.head >= MAX_WAITING_PER_CLIENT) || this.waitingTotal >= MAX_WAITING) {
+      return BUSY_RETRY_MS;
+    }
+    if (queue === undefined) {
+      queue = { wakers: [], head: 0 };
+      this.waiting.set(key, queue);
+    }
+    const wakers = queue.wakers;
+    this.waitingTotal++;
+    return new Promise<Wake>((resolve) => wakers.push(resolve));
+  }
+
+  /** Wakes a client's waiting requests after one of its verifications settled (or it became a suspect). */
+  private release(key: string): void {
+    const queue = this.waiting.get(key);
+    if (queue === undefined) return;
+    const blocked = this.counter.blockedMs(key);
+    const all: Wake | undefined = blocked > 0 ? blocked : this.isSuspect(key) ? 'suspect' : undefined;
+    const cap = all === undefined ? this.cap(key) : 0;
+    const { wakers } = queue;
+    while (queue.head < wakers.length) {
+      if (all === undefined && (this.inFlight.get(key) ?? 0) >= cap) break;
+      const wake = wakers[queue.head] as (wake: Wake) => void;
+      wakers[queue.head++] = noop;
+      this.waitingTotal--;
+      if (all === undefined) {
+        // Taken in the same step as the check: waiters woken together must not all see the same free place.
+        this.begin(key);
+        wake('begun');
+      } else {
+        wake(all);
       }
-      await this.counter.refund(client);
-      await sleep(CLEAN_RETRY_DELAYS_MS[attempt]);
-      const decision = this.admit(client);
-      if (typeof decision === 'number') return decision;
-      if (decision === 'free') {
-        // Taken in the same step as the check: waiters woken by one timer must not all see the same free place.
-        this.begin(client);
-        return 'begun';
-      }
+    }
+    if (queue.head === wakers.length) this.waiting.delete(key);
+    else if (queue.head > 1024 && queue.head * 2 > wakers.length) {
+      wakers.splice(0, queue.head);
+      queue.head = 0;
     }
   }
 
@@ -177,11 +276,14 @@ export class FailureGate {
     let result: R;
     try {
       result = await verify();
-    } finally {
+    } catch (err) {
       // A thrown verification (store down) keeps a reserved slot: stricter, never looser.
-      if (slot === 'begun') this.end(client);
+      if (slot === 'begun') this.end(client, 'none');
+      throw err;
     }
-    if (!isFailure(result)) {
+    const failure = isFailure(result);
+    if (slot === 'begun') this.end(client, failure ? 'failed' : 'proven');
+    if (!failure) {
       if (slot === 'reserved') this.refund(client);
       return { result };
     }
@@ -193,13 +295,16 @@ export class FailureGate {
   }
 
   /**
-   * Gives a reserved slot back after a successful verification. Runs off the
-   * response path: a failed refund only leaves the slot counted (stricter,
-   * never looser), and a store that is down answers the next reservation.
+   * Gives a reserved slot back after a verification whose secret matched
+   * (not a guess), and counts it as the client's proof of a valid secret.
+   * Runs off the response path: a failed refund only leaves the slot counted
+   * (stricter, never looser), and a store that is down answers the next
+   * reservation.
    *
    * @param client - client key (usually the IP)
    */
   refund(client: string | undefined): void {
+    this.prove(clientKey(client));
     this.counter.refund(client).catch(ignore);
   }
 
@@ -215,50 +320,88 @@ export class FailureGate {
   }
 
   /**
-   * Ends what {@link begin} started.
+   * Ends what {@link begin} started and lets the client's next waiting
+   * requests run. Say how it ended: a success raises the client's cap to
+   * {@link PROVEN_IN_FLIGHT}; a failure makes it a suspect at once, before
+   * any waiting request could run free (count it with {@link failed} next).
    *
    * @param client - client key (usually the IP)
+   * @param outcome - see {@link GateOutcome} (default `'none'`)
    */
-  end(client: string | undefined): void {
+  end(client: string | undefined, outcome: GateOutcome = 'none'): void {
     const key = clientKey(client);
     const left = (this.inFlight.get(key) ?? 1) - 1;
     if (left > 0) this.inFlight.set(key, left);
     else this.inFlight.delete(key);
+    if (outcome === 'proven') this.prove(key);
+    else if (outcome === 'failed') this.suspect(key);
+    if (this.waiting.size > 0) this.release(key);
   }
 
   /**
    * Counts the failure of a free verification and makes the client a suspect
-   * for the rest of the window.
+   * for the rest of the window: its waiting requests reserve from now on.
    *
    * @param client - client key (usually the IP)
    * @returns ms until the window resets when this failure is over the limit, else 0
    * @throws StoreUnavailableError when the store cannot count (fail closed)
    */
   async failed(client: string | undefined): Promise<number> {
+    const key = clientKey(client);
     // Before the store answers, so the client's next request (even in the same burst) already reserves.
-    // One window from now at most: the store's window may end sooner, then the client merely reserves a little longer.
-    this.suspect(clientKey(client), this.counter.windowMs);
-    const { count, resetMs } = await this.counter.count(client);
+    this.suspect(key);
+    if (this.waiting.size > 0) this.release(key);
+    const { count, resetMs } = await this.counter.count(key);
     // Blocked only once over the limit: at exactly `limit` the count may still include valid requests in flight.
     if (count > this.counter.limit) {
-      this.counter.block(client, resetMs);
+      this.counter.block(key, resetMs);
       return resetMs;
     }
     return 0;
   }
 
-  private suspect(key: string, forMs: number): void {
+  /** Makes a client a suspect for one window from now at most: the store's window may end sooner, then it merely reserves a little longer. */
+  private suspect(key: string): void {
+    // A failure also takes back the client's larger cap until it succeeds again.
+    if (this.proven.size > 0) this.proven.delete(key);
     const now = this.now();
-    if (this.suspects.size >= MAX_SUSPECTS && !this.suspects.has(key)) {
-      for (const [k, until] of this.suspects) if (until <= now) this.suspects.delete(k);
-      // Still full under a distributed attack: forget the oldest; it gets at most FREE_IN_FLIGHT more free tries.
-      if (this.suspects.size >= MAX_SUSPECTS) {
-        const oldest = this.suspects.keys().next().value;
-        if (oldest !== undefined) this.suspects.delete(oldest);
-      }
+    remember(this.suspects, MAX_SUSPECTS, key, now + this.counter.windowMs, (until) => until <= now);
+  }
+
+  /** One more success: raises the client's cap by one (up to {@link PROVEN_IN_FLIGHT}) and keeps its proof for a window. */
+  private prove(key: string): void {
+    const now = this.now();
+    const until = now + this.counter.windowMs;
+    const proof = this.proven.get(key);
+    if (proof === undefined || proof.until <= now) {
+      remember(this.proven, MAX_PROVEN, key, { until, cap: FREE_IN_FLIGHT + 1 }, (p) => p.until <= now);
+      return;
     }
-    this.suspects.set(key, now + forMs);
+    if (proof.cap < PROVEN_IN_FLIGHT) proof.cap++;
+    // Extended at most every half window: this runs on every settled valid request.
+    if (proof.until < until - this.counter.windowMs / 2) proof.until = until;
   }
 }
+
+/** A client's proof of a valid secret: until when (epoch ms), and its current cap of unreserved verifications in flight. */
+interface Proof {
+  until: number;
+  cap: number;
+}
+
+/** Sets `key` → `value` in a map bounded to `max` entries: expired ones go first, then the oldest. */
+function remember<V>(map: Map<string, V>, max: number, key: string, value: V, expired: (value: V) => boolean): void {
+  if (map.size >= max && !map.has(key)) {
+    for (const [k, v] of map) if (expired(v)) map.delete(k);
+    // Still full under a distributed attack: forget the oldest; a forgotten suspect gets at most FREE_IN_FLIGHT more free tries.
+    if (map.size >= max) {
+      const oldest = map.keys().next().value;
+      if (oldest !== undefined) map.delete(oldest);
+    }
+  }
+  map.set(key, value);
+}
+
+function noop(): void {}
 
 function ignore(): void {}
