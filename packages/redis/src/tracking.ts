@@ -153,6 +153,21 @@ export class InvalidationChannel {
   up(sub: Subscriber): void {
     this.pendingFailures.delete(sub.node);
     this.check();
+    this.renewLease();
+  }
+
+  /** Trusted copies may be served until the oldest PONG of the masters' connections is a lease old. */
+  renewLease(): void {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const node of this.masters) {
+      const sub = this.subscribers.get(node);
+      if (!sub?.ready) {
+        this.cache.leaseUntil = 0;
+        return;
+      }
+      oldest = Math.min(oldest, sub.lastPong);
+    }
+    this.cache.leaseUntil = Number.isFinite(oldest) ? oldest + TRUST_LEASE_MS : 0;
   }
 
   /** Invalidation messages, from any of our subscribers. */
@@ -259,7 +274,14 @@ const TOPOLOGY_CHECK_MS = 1000;
  * past the heartbeat timeout closes it (fail closed). A PONG also proves that
  * every invalidation Redis queued before it has been received.
  */
-const HEARTBEAT_MS = 500;
+const HEARTBEAT_MS = 100;
+/**
+ * How long after its last PONG a connection keeps the cache trusted. While a
+ * node stalls, cached keys are answered for at most this long (then they go
+ * to Redis and fail closed with the store's timeout); a few missed beats of
+ * a busy but healthy server only cost HGET round trips until the next PONG.
+ */
+export const TRUST_LEASE_MS = 300;
 /** Setup errors that mean "this server or user can never track": stop trying. */
 const UNSUPPORTED = /unknown (sub)?command|NOPERM|syntax error/i;
 
@@ -283,6 +305,8 @@ class Subscriber {
   private heartbeat: NodeJS.Timeout | undefined;
   /** When the outstanding PING was sent (monotonic ms), or undefined. */
   private pingSent: number | undefined;
+  /** When this connection last proved it is current (monotonic ms): set up, or a PONG. */
+  lastPong = 0;
 
   constructor(
     private readonly channel: InvalidationChannel,
@@ -311,6 +335,7 @@ class Subscriber {
         clearTimeout(timer);
         if (this.dead) return;
         this.ready = true;
+        this.lastPong = performance.now();
         this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
         this.heartbeat.unref();
         this.channel.up(this);
@@ -346,6 +371,10 @@ class Subscriber {
     this.connection.ping().then(
       () => {
         this.pingSent = undefined;
+        if (this.dead) return;
+        // Sent at `now`: every invalidation queued before then has arrived.
+        this.lastPong = now;
+        this.channel.renewLease();
       },
       () => this.fail(),
     );

@@ -8,6 +8,8 @@ const record = (id: string): StoredRecord => ({ id, hash: 'v1$h', expiresAt: nul
 function trusting(limit = 10): VerifiedRecords {
   const cache = new VerifiedRecords(limit);
   cache.reset(true);
+  // As if every invalidation connection had just answered a PING.
+  cache.leaseUntil = performance.now() + 60_000;
   return cache;
 }
 
@@ -21,6 +23,15 @@ describe('VerifiedRecords (trust rules of the client-side cache)', () => {
     expect(cache.isTrusted(cache.get('k')!)).toBe(true);
     cache.invalidate('k');
     expect(cache.get('k')).toBeUndefined();
+  });
+
+  it('a trusted copy is served only while the lease of the last PONGs lasts', () => {
+    const cache = trusting();
+    const epoch = cache.end('k', cache.begin('k'));
+    cache.remember('k', 'v1', record('a'), epoch);
+    expect(cache.isTrusted(cache.get('k')!)).toBe(true);
+    cache.leaseUntil = performance.now() - 1;
+    expect(cache.isTrusted(cache.get('k')!)).toBe(false);
   });
 
   it('an invalidation that overtakes the read reply keeps the reply untrusted', () => {

@@ -51,6 +51,14 @@ export class VerifiedRecords {
   epoch = 0;
   /** Whether the invalidation channel is healthy (trusted copies may be served). */
   trusting = false;
+  /**
+   * Monotonic ms until which trusted copies may be served: every invalidation
+   * connection answered a PING less than the lease ago, so everything Redis
+   * queued for us before that PING has arrived. A server that stops answering
+   * (a stall, a partition without a reset) ends trust within the lease, long
+   * before the heartbeat timeout closes the connection.
+   */
+  leaseUntil = 0;
   /** Invalidated keys received (tests and the bench wait on this). */
   invalidations = 0;
   /** Times the whole cache was dropped (channel down or up, topology change, flush). */
@@ -79,7 +87,7 @@ export class VerifiedRecords {
    * @returns whether it may be used without any round trip
    */
   isTrusted(entry: CachedRecord): boolean {
-    return this.trusting && entry.epoch === this.epoch;
+    return this.trusting && entry.epoch === this.epoch && performance.now() < this.leaseUntil;
   }
 
   /**
@@ -172,6 +180,8 @@ export class VerifiedRecords {
     this.epoch++;
     this.resets++;
     this.trusting = trusting;
+    // A new lease comes with the next PONG of every invalidation connection.
+    this.leaseUntil = 0;
     this.records.clear();
     for (const flight of this.inFlight.values()) flight.dirty = true;
   }

@@ -59,8 +59,6 @@ export interface ApiKeyRecord extends StoredRecord {
   uses: number;
   rateLimit: RateLimitRule | null;
   lastUsedAt: number | null;
-  /** When the last {@link ApiKeys.rotate} replaced the hash (epoch ms); absent before the first. */
-  rotatedAt?: number;
 }
 
 /** Options of {@link ApiKeys}. */
@@ -299,18 +297,9 @@ export class ApiKeys {
   ): Promise<{ key: string; apiKey: ApiKey; previousExpiresAt: number } | null> {
     const graceMs = checkDuration(options.gracePeriod ?? 0, 'gracePeriod');
     const store = this.pipeline.store;
-    const started = this.pipeline.now();
     const old = typeof id === 'string' ? await this.pipeline.call(() => store.get<ApiKeyRecord>(NS, id)) : null;
     const now = this.pipeline.now();
     if (!old || old.revokedAt !== null || (old.expiresAt !== null && now >= old.expiresAt)) return null;
-    // Rotated since this call began (in the same millisecond included): another rotation overlapping
-    // this one won. On a store with a pool of connections (Postgres, PgBouncer) this call's read can
-    // run after that rotation's write, and the compare-and-set below would then succeed on the hash it
-    // replaced; of overlapping rotations one wins. (A second rotation in the very millisecond of the
-    // first gets a ConflictError too: retry it.)
-    if (typeof old.rotatedAt === 'number' && old.rotatedAt >= started) {
-      throw new ConflictError(`ApiKeys.rotate: key ${old.id} was rotated concurrently; read it again before rotating once more`);
-    }
     // A key with no uses left stays used up: rotating it would give nothing usable.
     if (old.maxUses !== null && old.uses >= old.maxUses) return null;
     const { credential, hash } = this.pipeline.mintFor(old.id);
@@ -319,7 +308,7 @@ export class ApiKeys {
     // With no grace the old hash stays too, already past its end: presenting it answers EXPIRED, not NOT_FOUND.
     const previous = { previousHash: old.hash, previousHashExpiresAt: Math.max(now, graceEnd) };
     const record = await this.pipeline.call(() =>
-      store.update<ApiKeyRecord>(NS, old.id, { hash, ...previous, rotatedAt: now }, { ifHash: old.hash }),
+      store.update<ApiKeyRecord>(NS, old.id, { hash, ...previous }, { ifHash: old.hash }),
     );
     if (!record) {
       if (!(await this.pipeline.call(() => store.get<ApiKeyRecord>(NS, old.id)))) return null;
