@@ -67,6 +67,17 @@ describe('verified-credential cache', () => {
     expect(candidates).toHaveBeenCalledTimes(1);
   });
 
+  it('works with a longer prefix, and a key of another prefix is never served from it', async () => {
+    const hash = vi.spyOn(KeyedHasher.prototype, 'hash');
+    const { apiKeys } = setup({ prefix: 'sk_live' });
+    const { key } = await apiKeys.create({ ownerId: 'o' });
+    hash.mockClear();
+    for (let i = 0; i < 3; i++) expect((await apiKeys.verify(key)).valid).toBe(true);
+    expect(hash).toHaveBeenCalledTimes(1);
+    // Same id and secret under the prefix `sk_test` (same length): a miss, and MALFORMED (wrong prefix).
+    expect(await apiKeys.verify(key.replace('sk_live', 'sk_test'))).toEqual({ valid: false, code: 'MALFORMED' });
+  });
+
   it('verifiedCache: false hashes every time', async () => {
     const hash = vi.spyOn(KeyedHasher.prototype, 'hash');
     const { apiKeys } = setup({ verifiedCache: false });
