@@ -1,5 +1,5 @@
 import { type Duration, parseDuration } from '../duration.js';
-import { ConflictError, InvalidArgumentError } from '../errors.js';
+import { ConfigError, ConflictError, InvalidArgumentError } from '../errors.js';
 import { registerEventSink } from '../events.js';
 import { CredentialPipeline, type ManagerOptions, toStoreUnavailable } from '../pipeline/credential-pipeline.js';
 import {
@@ -13,6 +13,7 @@ import {
 } from '../pipeline/validate.js';
 import { isThenable, type MaybePromise } from '../maybe-promise.js';
 import type { RateLimitRule, Store, StoredRecord, UseResult } from '../store/types.js';
+import { VerifiedCache } from './verified-cache.js';
 
 const NS = 'key';
 const LAST_USED_EVERY_MS = 60_000;
@@ -65,6 +66,21 @@ export interface ApiKeyRecord extends StoredRecord {
 export interface ApiKeysOptions extends ManagerOptions {
   /** How long revoked/expired keys stay readable (`get`, `list`) before the store drops them (default `'7d'`). */
   retention?: Duration | undefined;
+  /**
+   * The verified-credential cache: a key verified moments ago skips the keyed
+   * hash (the store still checks revocation, expiry, scopes and quotas on
+   * every call). It keeps the plaintext of recently verified keys in process
+   * memory; `false` turns it off. Default `{ max: 10_000, ttl: '5m' }`.
+   */
+  verifiedCache?: false | VerifiedCacheOptions | undefined;
+}
+
+/** Options of the verified-credential cache ({@link ApiKeysOptions.verifiedCache}). */
+export interface VerifiedCacheOptions {
+  /** Credentials kept at most; the oldest goes first (default 10 000). */
+  max?: number | undefined;
+  /** How long a cached credential may skip the hash after it verified (default `'5m'`). */
+  ttl?: Duration | undefined;
 }
 
 /** Options of {@link ApiKeys.create}. */
@@ -121,12 +137,15 @@ export class ApiKeys {
   private readonly pipeline: CredentialPipeline;
   private readonly retentionMs: number;
   private readonly lastUsedWritten = new Map<string, number>();
+  /** Credential → hashes of recently verified keys; undefined when turned off. Private: it holds plaintext keys. */
+  readonly #verified: VerifiedCache | undefined;
 
-  /** @param options - store, secret(s), prefix (default `'sk'`), clock, events, retention */
+  /** @param options - store, secret(s), prefix (default `'sk'`), clock, events, retention, verifiedCache */
   constructor(options: ApiKeysOptions) {
     this.pipeline = new CredentialPipeline(options, 'sk', 'ApiKeys');
     registerEventSink(this, this.pipeline);
     this.retentionMs = parseDuration(options.retention ?? '7d', 'ApiKeys: retention');
+    this.#verified = createVerifiedCache(options.verifiedCache);
   }
 
   /** The prefix new keys get. */
@@ -197,30 +216,70 @@ export class ApiKeys {
    * @throws InvalidArgumentError when `options.scopes` is not an array of strings
    */
   [verifyInTick](key: unknown, options: { scopes?: readonly string[] | undefined } = {}): MaybePromise<ApiKeyVerifyResult> {
-    const resolved = this.pipeline.resolve(key);
-    if (!resolved) return this.reject('MALFORMED');
-    const now = this.pipeline.now();
+    const pipeline = this.pipeline;
+    const now = pipeline.now();
+    const cache = this.#verified;
+    // A hit needs no parse: the presented key equals (constant time) one that parsed and verified.
+    let id = cache === undefined ? undefined : pipeline.idSlot(key);
+    let hashes = id === undefined ? undefined : cache!.hashes(id, key as string, now);
+    const cached = hashes !== undefined;
+    if (!cached) {
+      const parsed = pipeline.parseId(key);
+      if (parsed === null) return this.reject('MALFORMED');
+      id = parsed;
+    }
     const scopes = options.scopes;
     if (scopes !== undefined && (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string'))) {
       // A programming error, not a store failure: don't let it surface as a 503.
       throw new InvalidArgumentError('verify: options.scopes must be an array of strings');
     }
-    const request = scopes ? { hashes: resolved.hashes, now, scopes } : { hashes: resolved.hashes, now };
-    const id = resolved.id;
+    if (hashes === undefined) hashes = pipeline.hashesOf(key as string);
+    const request = scopes ? { hashes, now, scopes } : { hashes, now };
+    const keyId = id as string;
     let answer: MaybePromise<UseResult<ApiKeyRecord>>;
     try {
       // Not through pipeline.call(): a synchronous answer is used as is.
-      answer = this.pipeline.store.use<ApiKeyRecord>(NS, id, request);
+      answer = pipeline.store.use<ApiKeyRecord>(NS, keyId, request);
     } catch (err) {
       throw toStoreUnavailable(err);
     }
-    if (!isThenable(answer)) return this.conclude(answer, id, now);
+    if (!isThenable(answer)) {
+      if (cache !== undefined) this.cacheAfter(answer, cache, keyId, key as string, hashes, now, cached);
+      return this.conclude(answer, keyId, now);
+    }
+    const used = hashes;
     return Promise.resolve(answer).then(
-      (result) => this.conclude(result, id, now),
+      (result) => {
+        if (cache !== undefined) this.cacheAfter(result, cache, keyId, key as string, used, now, cached);
+        return this.conclude(result, keyId, now);
+      },
       (err: unknown) => {
         throw toStoreUnavailable(err);
       },
     );
+  }
+
+  /**
+   * Keeps the verified-credential cache in step with the store's answer: a
+   * success enters (only successes can: nobody fills it by guessing), a
+   * credential that can no longer succeed (unknown, revoked, expired, used
+   * up) leaves. A missing scope or a rate limit says nothing against the
+   * credential, so it stays.
+   */
+  private cacheAfter(
+    result: UseResult<ApiKeyRecord>,
+    cache: VerifiedCache,
+    id: string,
+    credential: string,
+    hashes: readonly string[],
+    now: number,
+    cached: boolean,
+  ): void {
+    if (result.ok) {
+      if (!cached) cache.remember(id, credential, hashes, now);
+    } else if (cached && result.reason !== 'INSUFFICIENT_SCOPE' && result.reason !== 'RATE_LIMITED') {
+      cache.forget(id);
+    }
   }
 
   /**
@@ -266,6 +325,8 @@ export class ApiKeys {
       this.pipeline.store.update<ApiKeyRecord>(NS, id, { revokedAt: now }, { ttlMs: this.retentionMs }),
     );
     if (!record) return null;
+    // Not needed for correctness (the store refuses it from now on): just no plaintext of a dead key kept around.
+    this.#verified?.forget(id);
     this.pipeline.emit({ type: 'apikey.revoked', id, subject: record.ownerId, at: now });
     return toApiKey(record);
   }
@@ -314,6 +375,8 @@ export class ApiKeys {
       if (!(await this.pipeline.call(() => store.get<ApiKeyRecord>(NS, old.id)))) return null;
       throw new ConflictError(`ApiKeys.rotate: key ${old.id} was rotated concurrently; read it again before rotating once more`);
     }
+    // Hygiene only (a cached credential's hashes stay right, and the store judges the grace): drop the old plaintext.
+    this.#verified?.forget(old.id);
     // A revocation landed between our read and our write: the record, and so both credentials, are revoked.
     if (record.revokedAt !== null) return null;
     this.pipeline.emit({ type: 'apikey.created', id: record.id, subject: record.ownerId, at: now });
@@ -407,4 +470,24 @@ function toApiKey(record: ApiKeyRecord, lastUsedAt: number | null = record.lastU
     rateLimit: record.rateLimit ? { ...record.rateLimit } : null,
     lastUsedAt,
   };
+}
+
+/**
+ * @param option - `ApiKeysOptions.verifiedCache`
+ * @returns the cache, or undefined when turned off
+ * @throws ConfigError on a bad size or age
+ */
+function createVerifiedCache(option: ApiKeysOptions['verifiedCache']): VerifiedCache | undefined {
+  if (option === false) return undefined;
+  if (option !== undefined && (typeof option !== 'object' || option === null)) {
+    throw new ConfigError('ApiKeys: verifiedCache must be false or { max?, ttl? }');
+  }
+  const max = option?.max ?? 10_000;
+  if (!Number.isSafeInteger(max) || max < 0) {
+    throw new ConfigError('ApiKeys: verifiedCache.max must be a non-negative integer (0 turns the cache off)');
+  }
+  if (max === 0) return undefined;
+  const ttlMs = parseDuration(option?.ttl ?? '5m', 'ApiKeys: verifiedCache.ttl');
+  if (ttlMs <= 0) throw new ConfigError('ApiKeys: verifiedCache.ttl must be positive (use verifiedCache: false to turn it off)');
+  return new VerifiedCache(max, ttlMs);
 }

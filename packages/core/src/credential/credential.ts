@@ -12,7 +12,8 @@ export const MAX_CREDENTIAL_LENGTH = 255;
 /** Longest prefix. */
 export const MAX_PREFIX_LENGTH = 16;
 
-const BODY_LENGTH = ID_LENGTH + SECRET_LENGTH + CHECK_LENGTH;
+/** Characters after the prefix's `_`: id, secret, check. */
+export const BODY_LENGTH = ID_LENGTH + SECRET_LENGTH + CHECK_LENGTH;
 const PREFIX_PATTERN = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 
 /**

@@ -90,4 +90,26 @@ describe('every stored-hash comparison goes through the constant-time comparer',
     expect(await foreign.verify(key)).toEqual({ valid: false, code: 'NOT_FOUND' });
     expect(seen.calls).toEqual([[keyHash, stranger.hash(key)]]);
   });
+
+  it('ApiKeys.verify on a verified-credential cache hit: the cached credential first, then the stored hash as usual', async () => {
+    const store = new MemoryStore({ sweepIntervalMs: 0 });
+    const secret = [OTHER_SECRET, TEST_SECRET];
+    const hasher = new KeyedHasher(secret);
+    const apiKeys = new ApiKeys({ store, secret });
+    const { key, apiKey } = await apiKeys.create({ ownerId: 'o' });
+    const keyHash = storedHash(store, 'key', apiKey.id);
+    expect((await apiKeys.verify(key)).valid).toBe(true);
+    seen.calls.length = 0;
+    // Presented as a different string object with the same characters, as a header value would be.
+    const presented = `${key.slice(0, 5)}${key.slice(5)}`;
+    expect((await apiKeys.verify(presented)).valid).toBe(true);
+    expect(seen.calls).toEqual([[key, presented], ...hasher.candidates(key).map((candidate) => [keyHash, candidate])]);
+
+    // Another credential with the same id: compared with the cached one in constant time, then hashed and refused.
+    seen.calls.length = 0;
+    const forged = `${key.slice(0, 13)}${'A'.repeat(32)}`;
+    const result = await apiKeys.verify(forged + key.slice(-6));
+    expect(result.valid).toBe(false);
+    expect(seen.calls[0]).toEqual([key, forged + key.slice(-6)]);
+  });
 });

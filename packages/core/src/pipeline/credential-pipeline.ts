@@ -1,5 +1,12 @@
 import { BASE62 } from '../credential/base62.js';
-import { generateCredential, generateCredentialFor, ID_LENGTH, isValidPrefix, parseCredential } from '../credential/credential.js';
+import {
+  BODY_LENGTH,
+  generateCredential,
+  generateCredentialFor,
+  ID_LENGTH,
+  isValidPrefix,
+  parseCredential,
+} from '../credential/credential.js';
 import { ConfigError, StoreUnavailableError, isStoreUnavailableError } from '../errors.js';
 import {
   clientHasher,
@@ -208,11 +215,42 @@ export class CredentialPipeline implements EventSink {
    * @returns the id and hashes, or null when it is malformed (no store call)
    */
   resolve(presented: unknown): { id: string; hashes: string[] } | null {
+    const id = this.parseId(presented);
+    if (id === null) return null;
+    return { id, hashes: this.hashesOf(presented as string) };
+  }
+
+  /**
+   * @param presented - a presented credential (any value)
+   * @returns its id when it parses as this manager's credential (prefix, alphabet, checksum), else null
+   */
+  parseId(presented: unknown): string | null {
     const parsed = parseCredential(presented, this.prefix);
-    if (!parsed.valid) return null;
-    const credential = presented as string;
-    if (this.candidateCount === 1) return { id: parsed.id, hashes: [this.hasher.hash(credential)] };
-    return { id: parsed.id, hashes: this.hasher.candidates(credential) };
+    return parsed.valid ? parsed.id : null;
+  }
+
+  /**
+   * Where the id sits in a credential of this manager, without checking
+   * anything else: for a lookup whose hit is then confirmed by comparing the
+   * whole credential with one that did parse (the verified-credential cache).
+   *
+   * @param presented - a presented credential (any value)
+   * @returns the characters at the id's position, or undefined when the length cannot be a credential
+   */
+  idSlot(presented: unknown): string | undefined {
+    if (typeof presented !== 'string') return undefined;
+    const start = presented.length - BODY_LENGTH;
+    if (start !== this.prefix.length + 1) return undefined;
+    return presented.slice(start, start + ID_LENGTH);
+  }
+
+  /**
+   * @param credential - a parsed credential
+   * @returns its candidate hashes, one per configured secret (the signing secret's first)
+   */
+  hashesOf(credential: string): string[] {
+    if (this.candidateCount === 1) return [this.hasher.hash(credential)];
+    return this.hasher.candidates(credential);
   }
 
   /**
