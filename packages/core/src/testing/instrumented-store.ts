@@ -10,34 +10,12 @@ import type {
   UseResult,
   WindowCount,
 } from '../store/types.js';
+import { STORE_METHODS } from '../pipeline/credential-pipeline.js';
 
-/** The store methods the managers call. */
-export type StoreMethod =
-  | 'put'
-  | 'get'
-  | 'update'
-  | 'delete'
-  | 'consume'
-  | 'use'
-  | 'hit'
-  | 'indexAdd'
-  | 'indexMembers'
-  | 'indexRemove'
-  | 'usedBy';
+/** The store methods the managers call (every method of the contract but `close`). */
+export type StoreMethod = Exclude<keyof Store, 'close'>;
 
-const METHODS: readonly StoreMethod[] = [
-  'put',
-  'get',
-  'update',
-  'delete',
-  'consume',
-  'use',
-  'hit',
-  'indexAdd',
-  'indexMembers',
-  'indexRemove',
-  'usedBy',
-];
+const METHODS: readonly StoreMethod[] = [...STORE_METHODS, 'usedBy'];
 
 function zeroCounts(): Record<StoreMethod, number> {
   return Object.fromEntries(METHODS.map((m) => [m, 0])) as Record<StoreMethod, number>;
