@@ -26,7 +26,8 @@ export default defineConfig({
       { find: /^@tokenkit\/redis$/, replacement: src('redis') },
       { find: /^@tokenkit\/express$/, replacement: src('express') },
       { find: /^@tokenkit\/koa$/, replacement: src('koa') },
-      ...(ioredisMajor === '6' ? [{ find: /^ioredis$/, replacement: ioredis6 }] : []),
+      // `ioredis` and its subpaths (`ioredis/package.json`), not `ioredis6` itself.
+      ...(ioredisMajor === '6' ? [{ find: /^ioredis(?=$|\/)/, replacement: ioredis6 }] : []),
     ],
   },
   test: {

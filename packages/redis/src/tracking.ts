@@ -287,6 +287,9 @@ const UNSUPPORTED = /unknown (sub)?command|NOPERM|syntax error/i;
 
 /** Options of a subscriber connection: connected by hand, never retried or queued by ioredis (we replace it ourselves). */
 const SUBSCRIBER_OPTIONS: RedisOptions = {
+  // RESP2 on ioredis 6 too (its default is RESP3, where the redirected invalidations arrive as push
+  // frames rather than `__redis__:invalidate` messages); ioredis 5 speaks RESP2 and ignores it.
+  ...({ protocol: 2 } as RedisOptions),
   lazyConnect: true,
   retryStrategy: () => null,
   reconnectOnError: null,
