@@ -137,6 +137,92 @@ async function memorySnapshot(fleet, index) {
   return { rss, heapUsed };
 }
 
+// ---------------------------------------------------------------- what every phase does the same way
+
+/** Waits for the seeded load, lets it warm up and takes each app's memory baseline. */
+async function startLoad(loadgen, fleet) {
+  await loadgen.seeded();
+  const loadStart = Date.now();
+  log('load running (≈ 100 req/s)');
+  await sleep(PLAN.warmupMs);
+  const memory = await Promise.all(fleet.apps.map(async (app, i) => ({ name: app.name, restarted: false, before: await memorySnapshot(fleet, i) })));
+  return { loadStart, memory };
+}
+
+/** After a store crash: checks the credentials issued before `start` and logs what became of them. */
+async function sweepAfterCrash(loadgen, label, start, fault) {
+  const swept = await loadgen.sweep(label, start);
+  log(`  sweep: ${swept.checked} issued before the ${fault} checked: ${swept.ok} ok, ${swept.lost.length} lost, ${swept.resurrected.length} resurrected, ${swept.unreachable.length} unreachable`);
+}
+
+/** The last fault of every round: SIGKILL app-2, restart it after 2 s; its memory baseline starts again. */
+async function crashAppServer(fleet, timeline, memory, tag) {
+  const start = Date.now();
+  await fleet.kill(1);
+  await sleep(2000);
+  await fleet.restart(1);
+  const restartDone = Date.now();
+  timeline.push({ type: 'app-kill', label: `SIGKILL app-2${tag}`, server: 1, start, restartDone, recoveredAt: restartDone });
+  log(`app${tag}: SIGKILL app-2, restarted after 2 s`);
+  await sleep(PLAN.gapMs);
+  memory[1] = { name: fleet.apps[1].name, restarted: true, before: await memorySnapshot(fleet, 1) };
+}
+
+/** Stops the load (the load generator's final sweep) and takes each app's memory again. */
+async function stopLoad(loadgen, fleet, memory) {
+  const loadEnd = Date.now();
+  log('stopping the load; final sweep');
+  const done = await loadgen.stop();
+  for (let i = 0; i < 3; i++) {
+    memory[i].after = await memorySnapshot(fleet, i);
+    memory[i].heapGrowth = memory[i].after.heapUsed - memory[i].before.heapUsed;
+    memory[i].rssGrowth = memory[i].after.rss - memory[i].before.rss;
+  }
+  return { loadEnd, done };
+}
+
+/**
+ * Stops the app servers, evaluates the invariants over the phase's ledger and
+ * writes <dir>/summary.json.
+ * @param {object} phase - mode, timeline, loadStart, loadEnd, done, memory, ttl, probes, waitForReplicas (cluster)
+ */
+async function evaluatePhase(dir, fleet, { mode, timeline, loadStart, loadEnd, done, memory, ttl, probes, waitForReplicas }) {
+  const crashes = [...fleet.crashes];
+  await fleet.stop();
+
+  const items = JSON.parse(readFileSync(join(dir, 'items.json'), 'utf8'));
+  const ledger = readFileSync(join(dir, 'ledger.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+  const summary = {
+    mode,
+    storeTimeoutMs: STORE_TIMEOUT_MS,
+    timeline,
+    loadStart,
+    loadEnd,
+    ledger,
+    items,
+    memory,
+    memoryLimits: MEMORY_LIMITS,
+    crashes,
+    ttl,
+    probes,
+    waitForReplicas,
+  };
+  const rows = evaluate(summary);
+  const stats = {
+    requests: done.requests,
+    skipped: done.skipped,
+    seconds: (loadEnd - loadStart) / 1000,
+    byKind: tally(ledger),
+    probes,
+    timeline,
+  };
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify({ rows, stats, ttl: { ...ttl, violations: ttl.violations.slice(0, 50) } }, null, 2));
+  return { mode, rows, stats };
+}
+
 // ---------------------------------------------------------------- phases
 
 /**
@@ -189,11 +275,7 @@ async function phase(mode, helper) {
     disposers.push(() => fleet.stop());
     log(`3 app servers: ${fleet.apps.map((a) => a.url).join(' ')}${mode === 'cluster' ? ` (waitForReplicas ${JSON.stringify(WAIT_FOR_REPLICAS)})` : ''}`);
     loadgen = new LoadGenerator({ dir, servers: fleet.apps.map((a) => ({ name: a.name, url: a.url })), adminToken: ADMIN_TOKEN });
-    await loadgen.seeded();
-    const loadStart = Date.now();
-    log('load running (≈ 100 req/s)');
-    await sleep(PLAN.warmupMs);
-    const memory = await Promise.all(fleet.apps.map(async (app, i) => ({ name: app.name, restarted: false, before: await memorySnapshot(fleet, i) })));
+    const { loadStart, memory } = await startLoad(loadgen, fleet);
 
     if (mode === 'cluster') {
       probe = await ReplicationProbe.open(cluster.startupNodes, `${PREFIX}probe:`, SECRET, { replicas: 1, timeoutMs: 100 });
@@ -260,8 +342,7 @@ async function phase(mode, helper) {
         const restartDone = Date.now();
         timeline.push({ type: 'redis-kill', label: `SIGKILL + restart after 5 s${tag}`, start, restartBegin, restartDone, recoveredAt: restartDone });
         log(`crash${tag}: SIGKILL redis, restarted after 5 s (AOF loaded in ${restartDone - restartBegin} ms)`);
-        const swept = await loadgen.sweep(`after restart${tag}`, start);
-        log(`  sweep: ${swept.checked} issued before the kill checked: ${swept.ok} ok, ${swept.lost.length} lost, ${swept.resurrected.length} resurrected, ${swept.unreachable.length} unreachable`);
+        await sweepAfterCrash(loadgen, `after restart${tag}`, start, 'kill');
       } else {
         const masters = await cluster.masters();
         const victim = masters[(round + 1) % masters.length];
@@ -295,32 +376,16 @@ async function phase(mode, helper) {
             `with WAIT ${s.safe.doubles}/${s.safe.acknowledged}; first attempts without WAIT ${JSON.stringify(s.plain.firsts)}, ` +
             `with ${JSON.stringify(s.safe.firsts)}; store errors ${JSON.stringify(s.unavailable)}`,
         );
-        const swept = await loadgen.sweep(`after failover${tag}`, start);
-        log(`  sweep: ${swept.checked} issued before the kill checked: ${swept.ok} ok, ${swept.lost.length} lost, ${swept.resurrected.length} resurrected, ${swept.unreachable.length} unreachable`);
+        await sweepAfterCrash(loadgen, `after failover${tag}`, start, 'kill');
       }
       await sleep(PLAN.gapMs);
 
       // -- 3. crash an app server
-      const start = Date.now();
-      await fleet.kill(1);
-      await sleep(2000);
-      await fleet.restart(1);
-      const restartDone = Date.now();
-      timeline.push({ type: 'app-kill', label: `SIGKILL app-2${tag}`, server: 1, start, restartDone, recoveredAt: restartDone });
-      log(`app${tag}: SIGKILL app-2, restarted after 2 s`);
-      await sleep(PLAN.gapMs);
-      memory[1] = { name: fleet.apps[1].name, restarted: true, before: await memorySnapshot(fleet, 1) };
+      await crashAppServer(fleet, timeline, memory, tag);
     } while (Date.now() < budgetEnd - 60_000);
 
     // -- end of load
-    const loadEnd = Date.now();
-    log('stopping the load; final sweep');
-    const done = await loadgen.stop();
-    for (let i = 0; i < 3; i++) {
-      memory[i].after = await memorySnapshot(fleet, i);
-      memory[i].heapGrowth = memory[i].after.heapUsed - memory[i].before.heapUsed;
-      memory[i].rssGrowth = memory[i].after.rss - memory[i].before.rss;
-    }
+    const { loadEnd, done } = await stopLoad(loadgen, fleet, memory);
     client =
       mode === 'single'
         ? new Redis(redis.url, { maxRetriesPerRequest: 1 })
@@ -328,40 +393,8 @@ async function phase(mode, helper) {
     client.on('error', () => {});
     if (client.status !== 'ready') await once(client, 'ready');
     const ttl = await ttlAudit(client, appPrefix);
-    const crashes = [...fleet.crashes];
-    await fleet.stop();
-
-    const items = JSON.parse(readFileSync(join(dir, 'items.json'), 'utf8'));
-    const ledger = readFileSync(join(dir, 'ledger.jsonl'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line));
-    const summary = {
-      mode,
-      storeTimeoutMs: STORE_TIMEOUT_MS,
-      timeline,
-      loadStart,
-      loadEnd,
-      ledger,
-      items,
-      memory,
-      memoryLimits: MEMORY_LIMITS,
-      crashes,
-      ttl,
-      probes,
-      waitForReplicas: mode === 'cluster' ? WAIT_FOR_REPLICAS : undefined,
-    };
-    const rows = evaluate(summary);
-    const stats = {
-      requests: done.requests,
-      skipped: done.skipped,
-      seconds: (loadEnd - loadStart) / 1000,
-      byKind: tally(ledger),
-      probes,
-      timeline,
-    };
-    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ rows, stats, ttl: { ...ttl, violations: ttl.violations.slice(0, 50) } }, null, 2));
-    return { mode, rows, stats };
+    const waitForReplicas = mode === 'cluster' ? WAIT_FOR_REPLICAS : undefined;
+    return await evaluatePhase(dir, fleet, { mode, timeline, loadStart, loadEnd, done, memory, ttl, probes, waitForReplicas });
   } finally {
     await probe?.close().catch(() => {});
     client?.disconnect();
@@ -425,11 +458,7 @@ async function postgresPhase() {
     disposers.push(() => fleet.stop());
     log(`3 app servers on PostgresStore (schema "${schema}", migrated by all three at once): ${fleet.apps.map((a) => a.url).join(' ')}`);
     loadgen = new LoadGenerator({ dir, servers: fleet.apps.map((a) => ({ name: a.name, url: a.url })), adminToken: ADMIN_TOKEN });
-    await loadgen.seeded();
-    const loadStart = Date.now();
-    log('load running (≈ 100 req/s)');
-    await sleep(PLAN.warmupMs);
-    const memory = await Promise.all(fleet.apps.map(async (app, i) => ({ name: app.name, restarted: false, before: await memorySnapshot(fleet, i) })));
+    const { loadStart, memory } = await startLoad(loadgen, fleet);
 
     const budgetEnd = loadStart + PLAN.postgres.phaseMs;
     let round = 0;
@@ -461,45 +490,17 @@ async function postgresPhase() {
         admin.on('error', () => {});
         timeline.push({ type: 'postgres-stop', label: `PostgreSQL stop -m immediate + restart after 5 s${tag}`, start, restartBegin, restartDone, recoveredAt: restartDone });
         log(`crash${tag}: PostgreSQL stopped (-m immediate), restarted after 5 s (recovery took ${restartDone - restartBegin} ms)`);
-        const swept = await loadgen.sweep(`after restart${tag}`, start);
-        log(`  sweep: ${swept.checked} issued before the stop checked: ${swept.ok} ok, ${swept.lost.length} lost, ${swept.resurrected.length} resurrected, ${swept.unreachable.length} unreachable`);
+        await sweepAfterCrash(loadgen, `after restart${tag}`, start, 'stop');
       }
       await sleep(PLAN.gapMs);
 
       // -- 3. crash an app server
-      const start = Date.now();
-      await fleet.kill(1);
-      await sleep(2000);
-      await fleet.restart(1);
-      const restartDone = Date.now();
-      timeline.push({ type: 'app-kill', label: `SIGKILL app-2${tag}`, server: 1, start, restartDone, recoveredAt: restartDone });
-      log(`app${tag}: SIGKILL app-2, restarted after 2 s`);
-      await sleep(PLAN.gapMs);
-      memory[1] = { name: fleet.apps[1].name, restarted: true, before: await memorySnapshot(fleet, 1) };
+      await crashAppServer(fleet, timeline, memory, tag);
     } while (Date.now() < budgetEnd - 60_000);
 
-    const loadEnd = Date.now();
-    log('stopping the load; final sweep');
-    const done = await loadgen.stop();
-    for (let i = 0; i < 3; i++) {
-      memory[i].after = await memorySnapshot(fleet, i);
-      memory[i].heapGrowth = memory[i].after.heapUsed - memory[i].before.heapUsed;
-      memory[i].rssGrowth = memory[i].after.rss - memory[i].before.rss;
-    }
+    const { loadEnd, done } = await stopLoad(loadgen, fleet, memory);
     const ttl = await postgresTtlAudit(admin, schema);
-    const crashes = [...fleet.crashes];
-    await fleet.stop();
-
-    const items = JSON.parse(readFileSync(join(dir, 'items.json'), 'utf8'));
-    const ledger = readFileSync(join(dir, 'ledger.jsonl'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line));
-    const summary = { mode, storeTimeoutMs: STORE_TIMEOUT_MS, timeline, loadStart, loadEnd, ledger, items, memory, memoryLimits: MEMORY_LIMITS, crashes, ttl, probes: [] };
-    const rows = evaluate(summary);
-    const stats = { requests: done.requests, skipped: done.skipped, seconds: (loadEnd - loadStart) / 1000, byKind: tally(ledger), probes: [], timeline };
-    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ rows, stats, ttl: { ...ttl, violations: ttl.violations.slice(0, 50) } }, null, 2));
-    return { mode, rows, stats };
+    return await evaluatePhase(dir, fleet, { mode, timeline, loadStart, loadEnd, done, memory, ttl, probes: [] });
   } finally {
     await admin?.end().catch(() => {});
     if (loadgen) await killChild(loadgen.child);
