@@ -198,6 +198,30 @@ export function judgeTargets(s) {
     out.push(entry);
   }
 
+  // 3b. Redis: sequential verification against keypal's Redis store, and the invalidation window.
+  {
+    const inv = s['redis-invalidation']?.ok ? s['redis-invalidation'] : undefined;
+    const ops = inv?.opsPerSec ?? {};
+    const cached = ops['RedisStore, cached unmetered key (0 round trips)'];
+    const keypal = ops['keypal Redis store (3 GET + 1 SET)'];
+    const w = inv?.window;
+    const ms = (v) => `${fmt(v, 3)} ms`;
+    out.push({
+      id: 'redis-keypal',
+      target: "Redis store: sequential verification ≥ 3× keypal's Redis store (3 GET + 1 SET per verify)",
+      status: !(cached > 0 && keypal > 0) ? 'not measured' : cached / keypal >= 3 ? 'met' : 'not met',
+      value:
+        cached > 0 && keypal > 0
+          ? `×${fmt(cached / keypal, 1)}: cached unmetered key ${fmt(cached)}/s, keypal-faithful store ${fmt(keypal)}/s, raw GET ` +
+            `${fmt(ops['raw ioredis GET (1 round trip)'])}/s, metered key (one script) ${fmt(ops['RedisStore, metered key (1 script)'])}/s` +
+            (w
+              ? `; a revoke in one process is refused in another ${ms(w.fromAck.p50)} p50, ${ms(w.fromAck.p99)} p99, ${ms(w.fromAck.max)} max ` +
+                `after the revoking process had Redis' reply (${fmt(w.revokes)} revokes)`
+              : '')
+          : 'n/a',
+    });
+  }
+
   // 4a. In-process rate: sequential `await apiKeys.verify()` at 100k keys.
   {
     const r = scale?.verifyRate;
