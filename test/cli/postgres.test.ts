@@ -56,10 +56,51 @@ describe('tokenkit on PostgreSQL', () => {
     expect(invite.code).toBe(0);
   });
 
+  it('TOKENKIT_SCHEMA is the default of --schema (migrate included), as the example apps read it', async () => {
+    const own = uniqueSchema();
+    try {
+      const migrated = await cli(['migrate', '--json'], { ...env, TOKENKIT_SCHEMA: own });
+      expect(migrated.stderr).toBe('');
+      expect(JSON.parse(migrated.stdout)).toEqual({ migrated: true, schema: own });
+      const created = await cli(['apikey', 'create', '--owner', 'env-owner', '--json'], { ...env, TOKENKIT_SCHEMA: own });
+      expect(created.stderr).toBe('');
+      expect(created.code).toBe(0);
+      const listed = await cli(['apikey', 'list', '--owner', 'env-owner', '--json'], { ...env, TOKENKIT_SCHEMA: own });
+      expect(JSON.parse(listed.stdout)).toHaveLength(1);
+      // --schema wins over the variable.
+      const flag = await cli(['apikey', 'list', '--owner', 'env-owner', '--schema', schema, '--json'], { ...env, TOKENKIT_SCHEMA: own });
+      expect(JSON.parse(flag.stdout)).toEqual([]);
+    } finally {
+      const client = new pg.Client({ connectionString: DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${own}" CASCADE`);
+      await client.end();
+    }
+  });
+
+  it('apikey list finding nothing names the schema and --schema/TOKENKIT_SCHEMA, not the Redis prefix', async () => {
+    const r = await cli(['apikey', 'list', '--owner', 'nobody', '--schema', schema], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`No API keys for owner nobody in PostgreSQL schema "${schema}".`);
+    expect(r.stdout).toMatch(/--schema <name> or set TOKENKIT_SCHEMA/);
+    expect(r.stdout).not.toMatch(/Redis|REDIS_PREFIX|--prefix/);
+  });
+
   it('an unmigrated schema, both URLs, a bad URL and an unreachable server fail with one line', async () => {
-    const unmigrated = await cli(['apikey', 'list', '--owner', 'x', '--schema', uniqueSchema()], env);
-    expect(unmigrated.code).toBe(2);
-    expect(oneLine(unmigrated.stderr)).toMatch(/tokenkit migrate/);
+    // A schema that does not exist is a setup mistake (exit 1), not an outage (exit 2).
+    const missing = uniqueSchema();
+    const unmigrated = await cli(['apikey', 'list', '--owner', 'x', '--schema', missing], env);
+    expect(unmigrated.code).toBe(1);
+    expect(unmigrated.stdout).toBe('');
+    const line = oneLine(unmigrated.stderr);
+    expect(line).toContain(`PostgreSQL schema "${missing}" is missing or not migrated`);
+    expect(line).toMatch(/, (3F000|42P01|42883)\)/); // the SQLSTATE: schema, table or function missing
+    expect(line).toMatch(/--schema or set TOKENKIT_SCHEMA/);
+    expect(line).toContain(`tokenkit migrate --schema ${missing}`);
+    const viaEnv = await cli(['invite', 'list', '--json'], { ...env, TOKENKIT_SCHEMA: missing });
+    expect(viaEnv.code).toBe(1);
+    expect(oneLine(viaEnv.stderr)).toContain(`PostgreSQL schema "${missing}"`);
     const both = await cli(['apikey', 'list', '--owner', 'x', '--redis', 'redis://h', '--database-url', DATABASE_URL], env);
     expect(both.code).toBe(1);
     expect(oneLine(both.stderr)).toMatch(/either --redis or --database-url/);

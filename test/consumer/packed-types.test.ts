@@ -32,6 +32,7 @@ const LINKED: Array<[name: string, from: string]> = [
 ];
 
 const README_ESM = `
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import express from 'express';
 import Koa from 'koa';
@@ -50,6 +51,12 @@ const store: Store = env.REDIS_URL
   ? new RedisStore({ client: new Redis(env.REDIS_URL, recommendedRedisOptions()), prefix: env.REDIS_PREFIX, timeout: maybe(1000) })
   : new MemoryStore({ maxEntries: maybe(1000), sweepIntervalMs: undefined, now: maybe(() => Date.now()) });
 const apiKeys = new ApiKeys({ store, secret: process.env.TOKENKIT_SECRET });
+
+// Redis README, Set-up / Standalone, as written (and with overrides, as the CLI passes them).
+const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', recommendedRedisOptions());
+await once(client, 'ready');
+new RedisStore({ client });
+new Redis('redis://127.0.0.1:6379', recommendedRedisOptions({ lazyConnect: true, connectTimeout: 1000, retryStrategy: () => null, connectionName: 'x' }));
 
 const app = express();
 app.use('/api', apiKeyAuth({ apiKeys, scopes: ['read'] }));
@@ -134,23 +141,18 @@ const COMPILER = {
   skipLibCheck: false,
 };
 
-let dir: string;
-const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-
-beforeAll(() => {
-  ensureBuilt(Object.keys(PACKAGES));
-  dir = mkdtempSync(join(tmpdir(), 'tokenkit-consumer-'));
-  const packs = join(dir, 'packs');
-  mkdirSync(packs);
-  const app = join(dir, 'app');
-  for (const [folder, name] of Object.entries(PACKAGES)) {
-    execFileSync('pnpm', ['pack', '--pack-destination', packs], { cwd: join(ROOT, 'packages', folder), stdio: 'ignore' });
+/**
+ * Unpacks the tarballs into `app/node_modules` (copies, so their own imports resolve
+ * from this app) and links the third-party packages.
+ */
+function installApp(app: string, packs: string, linked: Array<[name: string, from: string]>): void {
+  for (const name of Object.values(PACKAGES)) {
     const tarball = readdirSync(packs).find((f) => f.startsWith(name.replace('@', '').replace('/', '-')) && f.endsWith('.tgz'));
     const target = join(app, 'node_modules', name);
     mkdirSync(target, { recursive: true });
     execFileSync('tar', ['-xzf', join(packs, tarball!), '-C', target, '--strip-components=1']);
   }
-  for (const [name, from] of LINKED) {
+  for (const [name, from] of linked) {
     const resolveFrom = createRequire(join(ROOT, from, 'package.json'));
     let pkgDir: string;
     try {
@@ -161,6 +163,34 @@ beforeAll(() => {
     mkdirSync(dirname(join(app, 'node_modules', name)), { recursive: true });
     symlinkSync(realpathSync(pkgDir), join(app, 'node_modules', name), 'dir');
   }
+}
+
+let dir: string;
+const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+
+beforeAll(() => {
+  ensureBuilt(Object.keys(PACKAGES));
+  dir = mkdtempSync(join(tmpdir(), 'tokenkit-consumer-'));
+  const packs = join(dir, 'packs');
+  mkdirSync(packs);
+  for (const [folder] of Object.entries(PACKAGES)) {
+    execFileSync('pnpm', ['pack', '--pack-destination', packs], { cwd: join(ROOT, 'packages', folder), stdio: 'ignore' });
+  }
+  const app = join(dir, 'app');
+  installApp(app, packs, LINKED);
+  // The same app on ioredis 6, whose own RedisOptions type is not assignable to its constructor under
+  // exactOptionalPropertyTypes: recommendedRedisOptions() must return a type either major accepts.
+  const app6 = join(dir, 'app-ioredis6');
+  installApp(app6, packs, LINKED.filter(([name]) => name !== 'ioredis'));
+  symlinkSync(realpathSync(join(ROOT, 'node_modules/ioredis6')), join(app6, 'node_modules/ioredis'), 'dir');
+  writeFileSync(join(app6, 'package.json'), JSON.stringify({ name: 'consumer-ioredis6', private: true, type: 'module' }));
+  writeFileSync(join(app6, 'readme.ts'), README_ESM);
+  // ioredis 6's declarations import the untyped redis-errors; the shim keeps skipLibCheck off for the rest.
+  writeFileSync(join(app6, 'redis-errors.d.ts'), "declare module 'redis-errors';\n");
+  writeFileSync(
+    join(app6, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { ...COMPILER, module: 'node16', moduleResolution: 'node16' }, files: ['readme.ts', 'redis-errors.d.ts'] }),
+  );
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   writeFileSync(join(app, 'readme.ts'), README_ESM);
   writeFileSync(join(app, 'require.cts'), CJS);
@@ -174,9 +204,9 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function compile(project: string): string {
+function compile(project: string, app = 'app'): string {
   try {
-    execFileSync(process.execPath, [tsc, '-p', project], { cwd: join(dir, 'app'), encoding: 'utf8', timeout: 120_000 });
+    execFileSync(process.execPath, [tsc, '-p', project], { cwd: join(dir, app), encoding: 'utf8', timeout: 120_000 });
     return '';
   } catch (err) {
     return String((err as { stdout?: string }).stdout ?? err);
@@ -190,5 +220,9 @@ describe('packed packages in a fresh app with exactOptionalPropertyTypes', () =>
 
   it('moduleResolution bundler: the same', () => {
     expect(compile('tsconfig.bundler.json')).toBe('');
+  }, 120_000);
+
+  it('on ioredis 6: new Redis(url, recommendedRedisOptions()) from the READMEs compiles', () => {
+    expect(compile('tsconfig.json', 'app-ioredis6')).toBe('');
   }, 120_000);
 });

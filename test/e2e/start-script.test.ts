@@ -41,7 +41,7 @@ function runExample(name: 'express-app' | 'koa-app', env: Record<string, string>
   const ready = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner after 40 s:\n${output}`)), 40_000);
     child.stdout!.on('data', () => {
-      if (output.includes('Press Ctrl+C to stop.')) {
+      if (/pid: \d+ \(Ctrl\+C or kill \d+ to stop\)\n/.test(output)) {
         clearTimeout(timer);
         resolve(output);
       }

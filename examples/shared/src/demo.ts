@@ -31,7 +31,16 @@ export async function seedDemo(app: Example, fixedPassword: string | null): Prom
 }
 
 /** The start-up banner: everything a new user needs to try all three flows. */
-export function banner(input: { framework: string; url: string; store: string; demo: Demo; secretGenerated: boolean; outbox: boolean }): string {
+export function banner(input: {
+  framework: string;
+  url: string;
+  store: string;
+  demo: Demo;
+  secretGenerated: boolean;
+  outbox: boolean;
+  /** The server process's own id: `pnpm start` runs node as a child, and killing pnpm's PID leaves it running. */
+  pid?: number;
+}): string {
   const { url, demo } = input;
   const lines = [
     '',
@@ -52,7 +61,7 @@ export function banner(input: { framework: string; url: string; store: string; d
     `    curl -H "Authorization: Bearer ${demo.apiKey}" ${url}/api/me`,
     `    curl -X POST -H "Authorization: Bearer ${demo.apiKey}" -H "Content-Type: application/json" -d '{"text":"hello"}' ${url}/api/notes`,
     '',
-    'Press Ctrl+C to stop.',
+    input.pid === undefined ? 'Press Ctrl+C to stop.' : `pid: ${input.pid} (Ctrl+C or kill ${input.pid} to stop)`,
     '',
   ];
   return lines.join('\n');

@@ -97,7 +97,15 @@ export async function main(framework: string, defaultPort: number, createHandler
       createHandler,
     });
     console.log(
-      banner({ framework, url: started.url, store: store.description, demo: started.demo, secretGenerated: config.secretSource === 'generated', outbox: started.example.devOutbox }),
+      banner({
+        framework,
+        url: started.url,
+        store: store.description,
+        demo: started.demo,
+        secretGenerated: config.secretSource === 'generated',
+        outbox: started.example.devOutbox,
+        pid: process.pid,
+      }),
     );
     let stopping = false;
     const stop = (signal: string) => {

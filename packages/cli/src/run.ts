@@ -66,7 +66,8 @@ function buildProgram(ctx: CommandContext): Command {
     'after',
     '\nExit codes: 0 ok, 1 bad usage or input, 2 store unavailable, 3 verification failed.\n' +
       'Environment: REDIS_URL (default --redis), DATABASE_URL (default --database-url when no Redis is given),\n' +
-      'TOKENKIT_SECRET (default --secret), TOKENKIT_DEBUG=1 (stack traces).\n',
+      'REDIS_PREFIX (default --prefix), TOKENKIT_SCHEMA (default --schema), TOKENKIT_SECRET (default --secret),\n' +
+      'TOKENKIT_DEBUG=1 (stack traces).\n',
   );
   registerToken(program, ctx);
   registerPassword(program, ctx);

@@ -4,11 +4,14 @@ import { CliError, ExitCode } from '../errors.js';
 import { formatTime } from '../format.js';
 import { collectList, parseDurationFlag, parseInteger, parseRateLimit } from '../parse.js';
 import { type CommandContext, output } from './context.js';
+import { type CliEnv, resolveStoreTarget } from '../store.js';
 import {
   addStoreOptions,
   DEFAULT_REDIS_PREFIX,
+  DEFAULT_SCHEMA,
   prepareManager,
   resolvePrefix,
+  resolveSchema,
   type StoreOptionValues,
   withStore,
 } from './store-options.js';
@@ -58,7 +61,7 @@ async function readKey(ctx: CommandContext, arg: string): Promise<string> {
  * @param ctx - the command context
  */
 export function registerApiKey(program: Command, ctx: CommandContext): void {
-  const apikey = program.command('apikey').summary('create, list, revoke, rotate and verify API keys in Redis');
+  const apikey = program.command('apikey').summary('create, list, revoke, rotate and verify API keys in the store (Redis or PostgreSQL)');
 
   addStoreOptions(
     apikey
@@ -92,13 +95,7 @@ export function registerApiKey(program: Command, ctx: CommandContext): void {
     'sk',
   ).action(async (values: StoreOptionValues & { owner: string }) => {
     const keys = await withApiKeys(ctx, values, false, (apiKeys) => apiKeys.list({ ownerId: values.owner }));
-    output(ctx, values.json, keys, () =>
-      keys.length === 0
-        ? `No API keys for owner ${values.owner} under Redis key prefix ${JSON.stringify(resolvePrefix(values, ctx.io.env))}.\n` +
-          `Hint: the prefix must equal your app's RedisStore prefix (default ${DEFAULT_REDIS_PREFIX}): ` +
-          'pass --prefix <prefix> or set REDIS_PREFIX as the example apps do.\n'
-        : apiKeyTable(keys, Date.now()),
-    );
+    output(ctx, values.json, keys, () => (keys.length === 0 ? emptyListHint(values, ctx.io.env) : apiKeyTable(keys, Date.now())));
   });
 
   addStoreOptions(
@@ -165,4 +162,27 @@ export function registerApiKey(program: Command, ctx: CommandContext): void {
     const retry = result.retryAfterMs === undefined ? '' : ` (retry after ${Math.ceil(result.retryAfterMs / 1000)} s)`;
     ctx.io.stderr(`tokenkit: key rejected: ${result.code}${retry}\n`);
   });
+}
+
+/**
+ * What `apikey list` prints when it finds nothing: the namespace it looked in
+ * (the Redis key prefix, or the PostgreSQL schema) and how to point it at the app's.
+ *
+ * @param values - parsed flags
+ * @param env - for `REDIS_PREFIX` / `TOKENKIT_SCHEMA` and the store URLs
+ * @returns the message
+ */
+function emptyListHint(values: StoreOptionValues & { owner: string }, env: CliEnv): string {
+  if (resolveStoreTarget(values, env).kind === 'postgres') {
+    return (
+      `No API keys for owner ${values.owner} in PostgreSQL schema ${JSON.stringify(resolveSchema(values, env))}.\n` +
+      `Hint: the schema must equal your app's PostgresStore schema (default ${DEFAULT_SCHEMA}): ` +
+      'pass --schema <name> or set TOKENKIT_SCHEMA as the example apps do.\n'
+    );
+  }
+  return (
+    `No API keys for owner ${values.owner} under Redis key prefix ${JSON.stringify(resolvePrefix(values, env))}.\n` +
+    `Hint: the prefix must equal your app's RedisStore prefix (default ${DEFAULT_REDIS_PREFIX}): ` +
+    'pass --prefix <prefix> or set REDIS_PREFIX as the example apps do.\n'
+  );
 }

@@ -34,7 +34,7 @@ async function withInvitations<T>(
  * @param ctx - the command context
  */
 export function registerInvite(program: Command, ctx: CommandContext): void {
-  const invite = program.command('invite').summary('create, list and revoke invitation codes in Redis');
+  const invite = program.command('invite').summary('create, list and revoke invitation codes in the store (Redis or PostgreSQL)');
 
   addStoreOptions(
     invite

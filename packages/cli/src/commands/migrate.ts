@@ -4,10 +4,11 @@ import { CliError } from '../errors.js';
 import { parseDurationFlag } from '../parse.js';
 import { checkDatabaseUrl, openPostgresStore } from '../store.js';
 import { type CommandContext, output } from './context.js';
+import { resolveSchema } from './store-options.js';
 
 interface MigrateValues {
   databaseUrl?: string;
-  schema: string;
+  schema?: string;
   print?: boolean;
   timeout: number;
   json?: boolean;
@@ -31,7 +32,7 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
         'With --print, write the SQL to stdout instead (for review or your own migration tool).',
     )
     .option('--database-url <url>', 'PostgreSQL URL, e.g. postgres://user@host:5432/db (default: $DATABASE_URL)')
-    .option('--schema <name>', "schema name; must match the app's PostgresStore schema", 'tokenkit')
+    .option('--schema <name>', "schema name; must match the app's PostgresStore schema (default: $TOKENKIT_SCHEMA or tokenkit)")
     .option('--print', 'print the SQL instead of running it (no connection)')
     .option('--json', 'print machine-readable JSON')
     .addOption(
@@ -40,9 +41,10 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
         .argParser((value) => parseDurationFlag(value, '--timeout')),
     )
     .action(async (values: MigrateValues) => {
+      const name = resolveSchema(values, ctx.io.env);
       let schema: string;
       try {
-        schema = quoteSchema(values.schema);
+        schema = quoteSchema(name);
       } catch (err) {
         throw new CliError(`--schema: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -56,10 +58,10 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
       }
       const open = await openPostgresStore(
         checkDatabaseUrl(url),
-        { prefix: '', schema: values.schema, timeoutMs: values.timeout },
+        { prefix: '', schema: name, timeoutMs: values.timeout },
         { migrate: true },
       );
       await open.close();
-      output(ctx, values.json, { migrated: true, schema: values.schema }, () => `migrated schema ${values.schema}\n`);
+      output(ctx, values.json, { migrated: true, schema: name }, () => `migrated schema ${name}\n`);
     });
 }

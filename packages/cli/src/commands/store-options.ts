@@ -34,6 +34,38 @@ export function resolvePrefix(values: StoreOptionValues, env: CliEnv): string {
   return values.prefix ?? (env.REDIS_PREFIX || DEFAULT_REDIS_PREFIX);
 }
 
+/** PostgresStore's own default schema. */
+export const DEFAULT_SCHEMA = 'tokenkit';
+
+/**
+ * The PostgreSQL schema: `--schema`, else `TOKENKIT_SCHEMA` (what the example
+ * apps read), else PostgresStore's default — the counterpart of {@link resolvePrefix}.
+ *
+ * @param values - parsed flags
+ * @param env - for `TOKENKIT_SCHEMA`
+ * @returns the schema to open the store with
+ */
+export function resolveSchema(values: Pick<StoreOptionValues, 'schema'>, env: CliEnv): string {
+  return values.schema ?? (env.TOKENKIT_SCHEMA || DEFAULT_SCHEMA);
+}
+
+/** SQLSTATEs of a missing schema, table or function: the schema was never migrated. */
+const NOT_MIGRATED = new Set(['3F000', '42P01', '42883']);
+
+/**
+ * True for PostgresStore's report of an unmigrated schema: a `StoreUnavailableError`
+ * caused by a missing schema/table/function (by SQLSTATE). That is a setup mistake
+ * (wrong `--schema`, or `tokenkit migrate` never ran), not an outage.
+ *
+ * @param err - what the command threw
+ * @returns whether the schema is missing or unmigrated
+ */
+export function isUnmigratedSchemaError(err: unknown): boolean {
+  if (!isStoreUnavailableError(err)) return false;
+  const code = (err.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && NOT_MIGRATED.has(code);
+}
+
 /**
  * Adds `--redis`, `--prefix`, `--secret`, `--key-prefix`, `--timeout` and
  * `--json` to a store-backed command (on each leaf command, so its `--help`
@@ -52,7 +84,7 @@ export function addStoreOptions(cmd: Command, keyPrefixDefault: string): Command
       '--database-url <url>',
       'PostgreSQL URL, e.g. postgres://user@host:5432/db (default: $DATABASE_URL when no Redis is given)',
     )
-    .option('--schema <name>', "PostgreSQL schema; must match the app's PostgresStore schema", 'tokenkit')
+    .option('--schema <name>', "PostgreSQL schema; must match the app's PostgresStore schema (default: $TOKENKIT_SCHEMA or tokenkit)")
     .option(
       '--secret <secret>',
       'hashing secret(s) the app uses (default: $TOKENKIT_SECRET); repeat for rotation: the first signs',
@@ -125,7 +157,7 @@ export async function withStore<T>(values: StoreOptionValues, env: CliEnv, work:
       prefix: resolvePrefix(values, env),
       timeoutMs: values.timeout,
       ...(values.databaseUrl === undefined ? {} : { databaseUrl: values.databaseUrl }),
-      ...(values.schema === undefined ? {} : { schema: values.schema }),
+      schema: resolveSchema(values, env),
     },
     env,
   );
@@ -146,6 +178,16 @@ export async function withStore<T>(values: StoreOptionValues, env: CliEnv, work:
   } catch (err) {
     // A rejection that is not a store failure (bad input caught by the library) still had answers.
     answered = !isStoreUnavailableError(err) && !(err instanceof CliError && err.exitCode === ExitCode.STORE_UNAVAILABLE);
+    if (isUnmigratedSchemaError(err)) {
+      answered = true;
+      const schema = resolveSchema(values, env);
+      const cause = (err as Error).cause as { message?: unknown; code?: unknown };
+      throw new CliError(
+        `PostgreSQL schema ${JSON.stringify(schema)} is missing or not migrated (${String(cause.message)}, ${String(cause.code)}). ` +
+          "Hint: pass --schema or set TOKENKIT_SCHEMA to the app's PostgresStore schema, " +
+          `or run \`tokenkit migrate --schema ${schema}\` first`,
+      );
+    }
     throw err;
   } finally {
     clearTimeout(timer);
