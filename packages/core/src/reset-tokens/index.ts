@@ -129,7 +129,9 @@ export class ResetTokens {
       },
       check: (presented) => this.checkPresented(presented),
       consume: (presented) => this.consumePresented(presented),
-      revokeRest: (consumed) => this.revoke(consumed.userId, consumed.id),
+      // Under 'revoke-previous' the consumed id is the user's own, where a token issued meanwhile lives:
+      // delete it too. A random 'keep' id is never written twice, so its record is gone for good.
+      revokeRest: (consumed) => this.revoke(consumed.userId, this.revokePrevious ? undefined : { skip: consumed.id }),
     });
   }
 
@@ -171,13 +173,19 @@ export class ResetTokens {
       // One record per user at an id derived from the user: writing the new
       // token replaces the previous one in the same single write, so of any
       // number of concurrent issues exactly the last write's token is valid.
-      const [current, ...older] = this.pipeline.derivedIds('reset-user', subject) as [string, ...string[]];
+      const [current] = this.pipeline.derivedIds('reset-user', subject) as [string, ...string[]];
       const minted = this.pipeline.mintFor(current);
       record = build(current, minted.hash);
       credential = minted.credential;
       await this.pipeline.call(() => store.put(NS, record, { ttlMs }));
       await this.pipeline.call(() => store.indexAdd(NS, subject, current, ttlMs));
-      await this.revokeOthers(subject, current, older);
+      try {
+        await this.revoke(subject, { skip: current, keepIndexed: true });
+      } catch {
+        // Best effort: the new token is written and valid either way; what this misses (tokens at ids
+        // derived under older secrets, random-id tokens from 'keep') expires with its TTL or goes with
+        // the next revokeAll().
+      }
     } else {
       const minted = await this.pipeline.mint<ResetTokenRecord>(NS, build, ttlMs);
       record = minted.record;
@@ -259,24 +267,26 @@ export class ResetTokens {
    * @returns how many tokens were deleted
    */
   async revokeAll(userId: string): Promise<number> {
-    return this.revoke(checkSubject(userId, 'userId'), undefined);
+    return this.revoke(checkSubject(userId, 'userId'));
   }
 
   /**
-   * Deletes a user's tokens — all of them, or all but one just consumed (its
-   * record is gone already; its index entry is removed with the others): one
-   * index read, the deletes, one index removal.
+   * Deletes a user's tokens — all of them (also the one at the user's derived
+   * id: after a consume, a token issued meanwhile lives there), or all but
+   * `skip` (the token an issue just wrote, whose index entry stays with
+   * `keepIndexed`; or a consumed random-id token, already gone): one index
+   * read, the deletes, one index removal.
    */
-  private async revoke(subject: string, consumedId: string | undefined): Promise<number> {
+  private async revoke(subject: string, except?: { skip: string; keepIndexed?: boolean }): Promise<number> {
     const store = this.pipeline.store;
+    const skip = except?.skip;
     const indexed = await this.pipeline.call(() => store.indexMembers(NS, subject));
     // The user's derived ids too: a consume racing an issue can drop the
     // index entry of the token the issue just wrote at that id.
-    const ids = [...new Set([...indexed, ...this.pipeline.derivedIds('reset-user', subject)])].filter(
-      (id) => id !== consumedId,
-    );
+    const ids = [...new Set([...indexed, ...this.pipeline.derivedIds('reset-user', subject)])].filter((id) => id !== skip);
     const deleted = ids.length === 0 ? [] : await this.pipeline.call(() => Promise.all(ids.map((id) => store.delete(NS, id))));
-    if (indexed.length > 0) await this.pipeline.call(() => store.indexRemove(NS, subject, indexed));
+    const unindexed = except?.keepIndexed ? indexed.filter((id) => id !== skip) : indexed;
+    if (unindexed.length > 0) await this.pipeline.call(() => store.indexRemove(NS, subject, unindexed));
     return deleted.filter(Boolean).length;
   }
 
@@ -303,27 +313,6 @@ export class ResetTokens {
     const { record } = result;
     this.pipeline.emit({ type: 'reset.consumed', id: record.id, subject: record.userId, at: now });
     return { valid: true, reset: toResetToken(record) };
-  }
-
-  /**
-   * Best-effort cleanup after a `revoke-previous` issue: tokens at ids derived
-   * under older secrets (still configured for verification) and random-id
-   * tokens from `onIssue: 'keep'` or from before ids were derived. The new
-   * token's own id is never touched, so this cannot race it away; what the
-   * cleanup misses on a store error expires with its TTL, and
-   * `revokeAll()` removes it too.
-   */
-  private async revokeOthers(subject: string, current: string, older: readonly string[]): Promise<void> {
-    const store = this.pipeline.store;
-    try {
-      const indexed = await store.indexMembers(NS, subject);
-      const others = [...new Set([...older, ...indexed])].filter((id) => id !== current);
-      if (others.length === 0) return;
-      await Promise.all(others.map((id) => store.delete(NS, id)));
-      await store.indexRemove(NS, subject, others);
-    } catch {
-      // Best effort (see above): the new token is written and valid either way.
-    }
   }
 
   private reject(code: ResetFailureCode, id?: string): ResetTokenResult {

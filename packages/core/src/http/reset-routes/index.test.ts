@@ -153,16 +153,38 @@ describe('createResetFlow', () => {
       return calls;
     };
 
-    it("'revoke-previous': consume, one index read, one index removal — nothing read or deleted twice", async () => {
+    it("'revoke-previous': consume, one index read, one delete at the user's id, one index removal — nothing read twice", async () => {
       const calls = await confirmWith({});
-      expect(calls).toMatchObject({ get: 0, consume: 1, delete: 0, indexMembers: 1, indexRemove: 1 });
-      expect(Object.values(calls).reduce((a, b) => a + b)).toBe(3);
+      // The delete at the user's derived id: a token issued while setPassword ran lives there (see below).
+      expect(calls).toMatchObject({ get: 0, consume: 1, delete: 1, indexMembers: 1, indexRemove: 1 });
+      expect(Object.values(calls).reduce((a, b) => a + b)).toBe(4);
+    });
+
+    it('a token issued while setPassword runs does not outlive the password change', async () => {
+      const resets = new ResetTokens({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret });
+      let issuedMeanwhile: string | undefined;
+      const handle = createResetFlow({
+        resets,
+        baseUrl: 'https://app.example.com/auth/reset',
+        findUserByEmail: () => null,
+        sendResetEmail: () => {},
+        setPassword: async (userId) => {
+          // A second reset request for the same user lands at the user's derived id, where the consumed one was.
+          issuedMeanwhile = (await resets.issue(userId)).token;
+        },
+      });
+      const { token } = await resets.issue('u1');
+      const res = await handle(
+        neutralRequest({ method: 'POST', path: '/confirm', headers: json, raw: JSON.stringify({ token, password: 'long enough password' }) }),
+      );
+      expect(res?.status).toBe(200);
+      expect(await resets.check(issuedMeanwhile)).toEqual({ valid: false, code: 'NOT_FOUND' });
     });
 
     it('with validatePassword: one non-consuming read first (a weak password keeps the link), then the same pass', async () => {
       const calls = await confirmWith({ validatePassword: () => true });
-      expect(calls).toMatchObject({ get: 1, consume: 1, delete: 0, indexMembers: 1, indexRemove: 1 });
-      expect(Object.values(calls).reduce((a, b) => a + b)).toBe(4);
+      expect(calls).toMatchObject({ get: 1, consume: 1, delete: 1, indexMembers: 1, indexRemove: 1 });
+      expect(Object.values(calls).reduce((a, b) => a + b)).toBe(5);
     });
 
     it("'keep': the user's other tokens are deleted, the consumed one is not deleted again", async () => {
