@@ -203,6 +203,28 @@ describe('RedisStore client tracking (standalone, shared Redis, unique prefix)',
     await store.close();
   });
 
+  it("an ioredis keyPrefix (not applied to CLIENT TRACKING's PREFIX) turns the zero-round-trip cache off; a revoke elsewhere is refused at once", async () => {
+    const prefixed = await connectRedis(SHARED_REDIS_URL, { keyPrefix: `${prefix}kp:` });
+    const plain = await connectRedis(SHARED_REDIS_URL, { keyPrefix: `${prefix}kp:` });
+    const store = new RedisStore({ client: prefixed, prefix });
+    const other = new RedisStore({ client: plain, prefix, clientTracking: false });
+    try {
+      expect(store.clientCache.enabled).toBe(false);
+      expect(store.clientCache.connectionIds).toEqual([]);
+      const apiKeys = new ApiKeys({ store, secret: SECRET });
+      const { key, apiKey } = await apiKeys.create({ ownerId: 'kp' });
+      for (let i = 0; i < 5; i++) expect((await apiKeys.verify(key)).valid).toBe(true);
+      await new ApiKeys({ store: other, secret: SECRET }).revoke(apiKey.id);
+      expect(await apiKeys.verify(key)).toEqual({ valid: false, code: 'REVOKED' });
+    } finally {
+      await store.close();
+      await other.close();
+      await deletePrefix(raw, `${prefix}kp:`);
+      await prefixed.quit();
+      await plain.quit();
+    }
+  });
+
   it('property: interleaved revoke/rotate/scope changes/expiry never let a cached verification accept what the store refuses', async () => {
     // The reference: a store that always runs the script (no cache at all).
     const reference = new ApiKeys({ store: new RedisStore({ client: clients[1]!, prefix, recordCache: 0 }), secret: SECRET });

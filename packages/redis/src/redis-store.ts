@@ -166,7 +166,7 @@ export class RedisStore implements Store {
       throw new ConfigError(`RedisStore: clientTracking must be true or false (got ${String(clientTracking)}); default true`);
     }
     this.channel =
-      clientTracking && recordCache > 0 && !isSentinel(client)
+      clientTracking && recordCache > 0 && !isSentinel(client) && !hasKeyPrefix(client)
         ? new InvalidationChannel(client, prefix, this.verified, Math.max(timeout, 2000), timeout)
         : undefined;
     this.scripts = defineScripts(client);
@@ -494,6 +494,17 @@ function asArray(reply: unknown): unknown[] {
 }
 
 /** A Sentinel-managed client: a failover can leave our connection on a demoted master, so no tracking there. */
+/**
+ * ioredis' `keyPrefix` is added to key arguments, not to `CLIENT TRACKING … PREFIX`, so Redis would
+ * track (and name in its invalidations) other keys than ours: no zero-round-trip cache there; the
+ * one-HGET version check stays exact.
+ */
+function hasKeyPrefix(client: Redis | Cluster): boolean {
+  const options = (client as { options?: { keyPrefix?: unknown; redisOptions?: { keyPrefix?: unknown } } }).options;
+  const keyPrefix = options?.keyPrefix ?? options?.redisOptions?.keyPrefix;
+  return typeof keyPrefix === 'string' && keyPrefix !== '';
+}
+
 function isSentinel(client: Redis | Cluster): boolean {
   const sentinels = (client as { options?: { sentinels?: unknown[] | null } }).options?.sentinels;
   return Array.isArray(sentinels) && sentinels.length > 0;

@@ -148,6 +148,8 @@ redis.call('HSET', KEYS[1], 'uses', flat[at['uses']])
 redis.call('HDEL', KEYS[1], '${VERSION_FIELD}')
 if maxUses ~= nil and uses + 1 >= maxUses and ARGV[2] ~= '' then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  -- The used-by set goes with its record, also when this last use names no subject.
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
 end
 if subject ~= nil then
   redis.call('SADD', KEYS[3], subject)
