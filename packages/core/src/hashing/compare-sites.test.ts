@@ -91,6 +91,28 @@ describe('every stored-hash comparison goes through the constant-time comparer',
     expect(seen.calls).toEqual([[keyHash, stranger.hash(key)]]);
   });
 
+  it('a rotated key: the presented credential is compared with the current hash and with the previous one, every candidate, whichever matches', async () => {
+    const store = new MemoryStore({ sweepIntervalMs: 0 });
+    const secret = [OTHER_SECRET, TEST_SECRET];
+    const hasher = new KeyedHasher(secret);
+    // No verified-credential cache: this is about the store's comparisons only.
+    const apiKeys = new ApiKeys({ store, secret, verifiedCache: false });
+    const { key: oldKey, apiKey } = await apiKeys.create({ ownerId: 'o' });
+    const previousHash = storedHash(store, 'key', apiKey.id);
+    const rotated = await apiKeys.rotate(apiKey.id, { gracePeriod: '1h' });
+    if (!rotated) throw new Error('rotation failed');
+    const currentHash = storedHash(store, 'key', apiKey.id);
+    const both = (credential: string) => [
+      ...hasher.candidates(credential).map((candidate) => [currentHash, candidate]),
+      ...hasher.candidates(credential).map((candidate) => [previousHash, candidate]),
+    ];
+    for (const credential of [oldKey, rotated.key]) {
+      seen.calls.length = 0;
+      expect((await apiKeys.verify(credential)).valid).toBe(true);
+      expect(seen.calls).toEqual(both(credential));
+    }
+  });
+
   it('ApiKeys.verify on a verified-credential cache hit: the cached credential first, then the stored hash as usual', async () => {
     const store = new MemoryStore({ sweepIntervalMs: 0 });
     const secret = [OTHER_SECRET, TEST_SECRET];
