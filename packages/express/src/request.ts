@@ -1,4 +1,3 @@
-import { ConfigError } from '@tokenkit/core';
 import { type HttpRequest, type HttpResponse, isThenable, type Rejection, rejectionOf } from '@tokenkit/core/http';
 import type { NextFunction, Request, Response } from 'express';
 
@@ -94,19 +93,6 @@ export function answer(
   if (response.cookies.length > 0) res.append('Set-Cookie', response.cookies);
   const result = onReject(rejection, req, res, next);
   if (isThenable(result)) result.then(undefined, next);
-}
-
-/**
- * Checks the `onReject` option.
- *
- * @param value - the option
- * @param name - the middleware's name, for the message
- * @returns the handler, or undefined
- * @throws ConfigError when present but not a function
- */
-export function checkOnReject<F>(value: F | undefined, name: string): F | undefined {
-  if (value !== undefined && typeof value !== 'function') throw new ConfigError(`${name}: onReject must be a function`);
-  return value;
 }
 
 /**

@@ -1,4 +1,3 @@
-import { ConfigError } from '@tokenkit/core';
 import { type HttpRequest, type HttpResponse, type Rejection, rejectionOf } from '@tokenkit/core/http';
 import type { Context, Next } from 'koa';
 
@@ -77,19 +76,6 @@ export function answer(ctx: Context, next: Next, response: HttpResponse, onRejec
   }
   if (response.cookies.length > 0) ctx.append('Set-Cookie', response.cookies);
   return onReject(rejection, ctx, next);
-}
-
-/**
- * Checks the `onReject` option.
- *
- * @param value - the option
- * @param name - the middleware's name, for the message
- * @returns the handler, or undefined
- * @throws ConfigError when present but not a function
- */
-export function checkOnReject<F>(value: F | undefined, name: string): F | undefined {
-  if (value !== undefined && typeof value !== 'function') throw new ConfigError(`${name}: onReject must be a function`);
-  return value;
 }
 
 /**

@@ -179,13 +179,12 @@ describe('VerifiedCache', () => {
     expect(cache.size).toBe(1);
   });
 
-  it('a different credential for a cached id is a miss, and forget(id, other) keeps the entry', () => {
+  it('a different credential for a cached id is a miss and leaves the entry; forget(id) drops it', () => {
     const cache = new VerifiedCache(10, 1000);
     cache.remember('a', 'cred-a', ['ha'], 0);
     expect(cache.hashes('a', 'cred-x', 0)).toBeUndefined();
-    cache.forget('a', 'cred-x');
     expect(cache.hashes('a', 'cred-a', 0)).toEqual(['ha']);
-    cache.forget('a', 'cred-a');
+    cache.forget('a');
     expect(cache.size).toBe(0);
   });
 

@@ -81,23 +81,13 @@ export class VerifiedCache {
   }
 
   /**
-   * Drops the entry of `id` — only when it holds `credential`, if given (a
-   * failed guess at someone's id must not evict their cached credential).
+   * Drops the entry of `id` (called only after the cached credential itself
+   * was refused, so a failed guess at someone's id never evicts theirs).
    *
    * @param id - the credential's id
-   * @param credential - the credential that failed, or undefined for any
    */
-  forget(id: string, credential?: string): void {
-    if (credential !== undefined) {
-      const entry = this.#entries.get(id);
-      if (entry === undefined || !safeEqual(entry.credential, credential)) return;
-    }
+  forget(id: string): void {
     this.#entries.delete(id);
-  }
-
-  /** Drops every entry. */
-  clear(): void {
-    this.#entries.clear();
   }
 
   /** Never the credentials: only the size. */

@@ -45,4 +45,4 @@ export {
 } from './response/index.js';
 export type { ProblemDetails, ProblemOptions } from './response/index.js';
 export { normalizeBase, routeBase, stripBase, singleSegment, wantsHtml } from './routing/index.js';
-export { reportToConsole } from './options/index.js';
+export { optionalFunction, reportToConsole } from './options/index.js';

@@ -10,10 +10,9 @@ import type {
   UseResult,
   WindowCount,
 } from '../store/types.js';
-import { STORE_METHODS } from '../pipeline/credential-pipeline.js';
+import { STORE_METHODS, type StoreMethod } from '../pipeline/credential-pipeline.js';
 
-/** The store methods the managers call (every method of the contract but `close`). */
-export type StoreMethod = Exclude<keyof Store, 'close'>;
+export type { StoreMethod } from '../pipeline/credential-pipeline.js';
 
 const METHODS: readonly StoreMethod[] = [...STORE_METHODS, 'usedBy'];
 

@@ -1,12 +1,7 @@
-import {
-  type ApiKeyAuthOptions as CoreApiKeyAuthOptions,
-  type ApiKeyAuthOutcome,
-  createApiKeyAuthFlow,
-  isThenable,
-} from '@tokenkit/core/http';
+import { type ApiKeyAuthOptions as CoreApiKeyAuthOptions, type ApiKeyAuthOutcome, createApiKeyAuthFlow, isThenable, optionalFunction } from '@tokenkit/core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import '../augment.js';
-import { answer, checkOnReject, type ExpressRejectHandler, ExpressRequest, settle } from '../request.js';
+import { answer, type ExpressRejectHandler, ExpressRequest, settle } from '../request.js';
 
 export type { ExpressRejectHandler } from '../request.js';
 
@@ -42,7 +37,7 @@ export interface ApiKeyAuthOptions extends CoreApiKeyAuthOptions<Request> {
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
   const guard = createApiKeyAuthFlow<Request>(options);
-  const onReject = checkOnReject(options.onReject, 'apiKeyAuth');
+  const onReject = optionalFunction(options.onReject, 'apiKeyAuth: onReject');
   return (req: Request, res: Response, next: NextFunction): void => {
     // A MemoryStore answers in this tick: continue without a promise hop.
     // A synchronous throw reaches Express's own try/catch → next(err).

@@ -1,6 +1,6 @@
-import { type InvitationRoutesOptions, type InvitationUser, createInvitationFlow } from '@tokenkit/core/http';
+import { type InvitationRoutesOptions, type InvitationUser, createInvitationFlow, optionalFunction } from '@tokenkit/core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { answer, checkOnReject, type ExpressRejectHandler, ExpressRequest, settle } from '../request.js';
+import { answer, type ExpressRejectHandler, ExpressRequest, settle } from '../request.js';
 
 export type { AcceptedInvitation, InvitationUser } from '@tokenkit/core/http';
 
@@ -32,7 +32,7 @@ export interface ExpressInvitationRoutesOptions<U extends InvitationUser = Invit
  */
 export function invitationRoutes<U extends InvitationUser>(options: ExpressInvitationRoutesOptions<U>): RequestHandler {
   const handle = createInvitationFlow(options);
-  const onReject = checkOnReject(options.onReject, 'invitationRoutes');
+  const onReject = optionalFunction(options.onReject, 'invitationRoutes: onReject');
   return (req: Request, res: Response, next: NextFunction): void => {
     settle(handle(new ExpressRequest(req)), (response) => (response ? answer(req, res, next, response, onReject) : next()), next);
   };

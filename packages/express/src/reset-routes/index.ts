@@ -1,6 +1,6 @@
-import { type ResetRoutesOptions as CoreResetRoutesOptions, type ResetUser, createResetFlow } from '@tokenkit/core/http';
+import { type ResetRoutesOptions as CoreResetRoutesOptions, type ResetUser, createResetFlow, optionalFunction } from '@tokenkit/core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { answer, checkOnReject, type ExpressRejectHandler, ExpressRequest, settle } from '../request.js';
+import { answer, type ExpressRejectHandler, ExpressRequest, settle } from '../request.js';
 
 export type { ResetEmail, ResetUser } from '@tokenkit/core/http';
 
@@ -36,7 +36,7 @@ export interface ResetRoutesOptions<U extends ResetUser = ResetUser> extends Cor
  */
 export function resetRoutes<U extends ResetUser>(options: ResetRoutesOptions<U>): RequestHandler {
   const handle = createResetFlow(options);
-  const onReject = checkOnReject(options.onReject, 'resetRoutes');
+  const onReject = optionalFunction(options.onReject, 'resetRoutes: onReject');
   return (req: Request, res: Response, next: NextFunction): void => {
     settle(handle(new ExpressRequest(req)), (response) => (response ? answer(req, res, next, response, onReject) : next()), next);
   };

@@ -1,12 +1,7 @@
-import {
-  type ApiKeyAuthOptions as CoreApiKeyAuthOptions,
-  type ApiKeyAuthOutcome,
-  createApiKeyAuthFlow,
-  isThenable,
-} from '@tokenkit/core/http';
+import { type ApiKeyAuthOptions as CoreApiKeyAuthOptions, type ApiKeyAuthOutcome, createApiKeyAuthFlow, isThenable, optionalFunction } from '@tokenkit/core/http';
 import type { Context, Middleware, Next } from 'koa';
 import type { ApiKeyState } from '../augment.js';
-import { answer, checkOnReject, type KoaRejectHandler, KoaRequest } from '../request.js';
+import { answer, type KoaRejectHandler, KoaRequest } from '../request.js';
 
 export type { KoaRejectHandler } from '../request.js';
 
@@ -43,7 +38,7 @@ export interface ApiKeyAuthOptions extends CoreApiKeyAuthOptions<Context> {
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware<ApiKeyState> {
   const guard = createApiKeyAuthFlow<Context>(options);
-  const onReject = checkOnReject(options.onReject, 'apiKeyAuth');
+  const onReject = optionalFunction(options.onReject, 'apiKeyAuth: onReject');
   // Not an async function: a MemoryStore answers in this tick, and the
   // middleware then returns next()'s promise as is — no extra async frame.
   // Koa's compose turns a synchronous throw into a rejection.

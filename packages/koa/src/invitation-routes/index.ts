@@ -1,12 +1,6 @@
-import {
-  type InvitationRoutesOptions,
-  type InvitationUser,
-  createInvitationFlow,
-  routeBase,
-  stripBase,
-} from '@tokenkit/core/http';
+import { type InvitationRoutesOptions, type InvitationUser, createInvitationFlow, routeBase, stripBase, optionalFunction } from '@tokenkit/core/http';
 import type { Context, Middleware } from 'koa';
-import { answer, checkOnReject, type KoaRejectHandler, KoaRequest } from '../request.js';
+import { answer, type KoaRejectHandler, KoaRequest } from '../request.js';
 
 export type { AcceptedInvitation, InvitationUser } from '@tokenkit/core/http';
 
@@ -40,7 +34,7 @@ export interface KoaInvitationRoutesOptions<U extends InvitationUser = Invitatio
 export function invitationRoutes<U extends InvitationUser>(options: KoaInvitationRoutesOptions<U>): Middleware {
   const handle = createInvitationFlow(options);
   const base = routeBase(options.base ?? '/invitations', 'invitationRoutes');
-  const onReject = checkOnReject(options.onReject, 'invitationRoutes');
+  const onReject = optionalFunction(options.onReject, 'invitationRoutes: onReject');
   return async (ctx, next) => {
     const path = stripBase(ctx.path, base);
     const response = path === null ? null : await handle(new KoaRequest(ctx, path, base));

@@ -1,6 +1,6 @@
-import { type ResetRoutesOptions, type ResetUser, createResetFlow, routeBase, stripBase } from '@tokenkit/core/http';
+import { type ResetRoutesOptions, type ResetUser, createResetFlow, routeBase, stripBase, optionalFunction } from '@tokenkit/core/http';
 import type { Middleware } from 'koa';
-import { answer, checkOnReject, type KoaRejectHandler, KoaRequest } from '../request.js';
+import { answer, type KoaRejectHandler, KoaRequest } from '../request.js';
 
 export type { ResetEmail, ResetUser } from '@tokenkit/core/http';
 
@@ -38,7 +38,7 @@ export interface KoaResetRoutesOptions<U extends ResetUser = ResetUser> extends 
 export function resetRoutes<U extends ResetUser>(options: KoaResetRoutesOptions<U>): Middleware {
   const handle = createResetFlow(options);
   const base = routeBase(options.base ?? new URL(options.baseUrl).pathname, 'resetRoutes');
-  const onReject = checkOnReject(options.onReject, 'resetRoutes');
+  const onReject = optionalFunction(options.onReject, 'resetRoutes: onReject');
   return async (ctx, next) => {
     const path = stripBase(ctx.path, base);
     const response = path === null ? null : await handle(new KoaRequest(ctx, path, base));

@@ -229,17 +229,14 @@ export function createApiKeyAuthFlow<N = unknown>(
   }
 
   function decide(result: ApiKeyVerifyResult, request: HttpRequest<N>, mode: Mode): MaybePromise<ApiKeyAuthOutcome> {
+    // A match of the secret (valid, or refused only by the key's own rules) is not a guess: a reserved slot goes back.
+    if (mode === RESERVED && outcomeOf(result) === 'proven') throttle?.refund(request.ip);
     if (result.valid) {
-      if (mode === RESERVED) throttle?.refund(request.ip);
       const rule = result.apiKey.rateLimit;
       if (!rule || !standardHeaders) return { response: undefined, apiKey: result.apiKey };
       const window = result.window;
       const headers = rateLimitHeaders(KEY_POLICY, rule.limit, rule.windowMs, window?.remaining, window?.resetMs ?? 0);
       return { response: undefined, apiKey: result.apiKey, headers };
-    }
-    // The secret matched when only the key's own rules said no: not a guess, so a reserved slot goes back.
-    if (mode === RESERVED && result.code !== 'NOT_FOUND' && result.code !== 'MALFORMED' && result.code !== 'REVOKED' && result.code !== 'EXPIRED') {
-      throttle?.refund(request.ip);
     }
     switch (result.code) {
       case 'INSUFFICIENT_SCOPE':
