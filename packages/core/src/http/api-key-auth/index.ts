@@ -142,14 +142,16 @@ export function createApiKeyAuthFlow<N = unknown>(
     }
     // The IP is read only when the gate knows something about some client: on a quiet valid-key path it costs nothing.
     if (throttle === undefined || throttle.quiet) return run(key, request, FREE);
-    const gate = throttle.admit(request.ip);
-    if (gate === 'free') return run(key, request, FREE);
-    if (gate !== 'reserve') return tooManyAttempts(gate, request.ip);
+    // Read once: Express computes `req.ip` (trust proxy) on every access.
+    const ip = request.ip;
+    const gate = throttle.admit(ip);
+    if (gate === 'free') return run(key, request, FREE, ip);
+    if (gate !== 'reserve') return tooManyAttempts(gate, ip);
     // Counted before verifying, so a burst cannot run more failed verifications than the limit.
-    return throttle.acquire(request.ip).then(
+    return throttle.acquire(ip).then(
       (slot) => {
-        if (typeof slot === 'number') return tooManyAttempts(slot, request.ip);
-        return run(key, request, slot === 'reserved' ? RESERVED : BEGUN);
+        if (typeof slot === 'number') return tooManyAttempts(slot, ip);
+        return run(key, request, slot === 'reserved' ? RESERVED : BEGUN, ip);
       },
       (err: unknown) => unavailable(err, 'throttle.hit'),
     );
@@ -196,12 +198,13 @@ export function createApiKeyAuthFlow<N = unknown>(
     );
   }
 
-  function run(key: string, request: HttpRequest<N>, mode: Mode): MaybePromise<ApiKeyAuthOutcome> {
+  /** @param knownIp - the client IP when the caller already read it (read here only when needed otherwise) */
+  function run(key: string, request: HttpRequest<N>, mode: Mode, knownIp?: string | undefined): MaybePromise<ApiKeyAuthOutcome> {
     let answer: MaybePromise<ApiKeyVerifyResult>;
     try {
       answer = verify(key);
     } catch (err) {
-      if (mode === BEGUN) throttle?.end(request.ip);
+      if (mode === BEGUN) throttle?.end(knownIp);
       return onUnavailable(err);
     }
     if (mode === RESERVED || throttle === undefined) {
@@ -210,11 +213,11 @@ export function createApiKeyAuthFlow<N = unknown>(
     }
     const gate = throttle;
     if (!isThenable(answer)) {
-      if (mode === BEGUN) gate.end(request.ip, outcomeOf(answer));
+      if (mode === BEGUN) gate.end(knownIp, outcomeOf(answer));
       return decide(answer, request, FREE);
     }
     // A free verification that waits on the store: concurrent requests of this client must see it.
-    const ip = request.ip;
+    const ip = knownIp ?? request.ip;
     if (mode === FREE) gate.begin(ip);
     return answer.then(
       (result) => {
