@@ -110,12 +110,18 @@ export function evaluate(phase) {
   const closed = (r) => (r.status === 503 || r.status === 429) && r.retryAfter;
   // RedisStore answers a recently verified unmetered key from its client-side cache for as long as
   // every invalidation connection answered a PING within the trust lease; a stalled or killed node
-  // ends that lease, after which the key goes to Redis and fails closed. A valid key answered 200
-  // within the lease (plus one heartbeat) after the fault began is that cache, not a failure to close.
+  // ends that lease, after which the key goes to Redis and fails closed. Within the lease (plus one
+  // heartbeat) after the fault began, the cache gives the right answer without Redis: 200 for a valid
+  // key, and 401 for a wrong secret on a cached key id (the failure counter lives on another node).
+  // That is the cache, not a failure to close; a wrong answer (401 for a valid key, 2xx for any other)
+  // still counts, as does any cached answer after the lease.
+  // (A key within 2 s of its expiry, key.edge, may rightly get either.)
+  const refused = (r) => r.status === 401 || r.status === 403;
+  const rightAnswer = (r) =>
+    r.kind === 'key.valid' ? r.status === 200 : r.kind === 'key.edge' ? r.status === 200 || refused(r) : refused(r);
   const fromLease = (r) =>
     phase.mode !== 'postgres' &&
-    r.kind === 'key.valid' &&
-    r.status === 200 &&
+    rightAnswer(r) &&
     windows.some((w) => r.t0 >= w.from && r.t1 <= w.start + CLIENT_CACHE_LEASE_MS && affected(w, r.id));
   const leased = inOutage.filter(fromLease);
   const notClosed = inOutage.filter((r) => !closed(r) && !fromLease(r));
@@ -124,7 +130,7 @@ export function evaluate(phase) {
     'during an outage: 503 + Retry-After, never 200/401',
     notClosed.length === 0 && inOutage.length > 0,
     `${fmt(inOutage.length)} guarded requests needing the down node in ${windows.length} outage windows: ${formatCounts(statusCounts)}` +
-      (leased.length ? ` (${leased.length} valid-key 200s answered from the client-side cache within ${CLIENT_CACHE_LEASE_MS} ms of the fault)` : '') +
+      (leased.length ? ` (${formatCounts(countBy(leased, (r) => `${r.kind} ${r.status}`))} answered from the client-side cache within ${CLIENT_CACHE_LEASE_MS} ms of the fault)` : '') +
       (notClosed.length ? `; violations: ${notClosed.slice(0, 5).map((r) => `${r.kind} ${r.status}${r.retryAfter ? '' : ' (no Retry-After)'}`).join(', ')}` : ''),
   );
   // The guard makes one store call for a valid key and two for a refusal (the verification, then the
