@@ -334,7 +334,11 @@ export function resultsMarkdown(run) {
               `Sequential rate, ${fmt(sc.verifyRate.storedKeys)} stored keys, own process, CPU clock, interleaved batches: ` +
                 `\`await apiKeys.verify(key)\` on a MemoryStore ${fmt(sc.verifyRate.tokenkitPerSec)}/s ` +
                 `(${nsOrUs(sc.verifyRate.tokenkitNsPerVerify)} each) against a naive \`await\` of \`crypto.hash('sha256', key)\` + ` +
-                `\`Map.get\` on a Map of the same size ${fmt(sc.verifyRate.naivePerSec)}/s (${nsOrUs(sc.verifyRate.naiveNsPerVerify)}).`,
+                `\`Map.get\` on a Map of the same size ${fmt(sc.verifyRate.naivePerSec)}/s (${nsOrUs(sc.verifyRate.naiveNsPerVerify)})` +
+                (sc.verifyRate.storeFloorPerSec
+                  ? `, and the same MemoryStore's \`await store.use()\` alone (hash known, as after a cache hit) ` +
+                    `${fmt(sc.verifyRate.storeFloorPerSec)}/s (${nsOrUs(sc.verifyRate.storeFloorNsPerVerify)}).`
+                  : '.'),
               '',
             ]
           : []),

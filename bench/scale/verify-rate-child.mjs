@@ -3,7 +3,11 @@
 // on a Map of the same size — `crypto.hash('sha256', key)` + `Map.get`, also
 // awaited — in its own process. Both cycle through the same probe keys,
 // presented as fresh strings (as a parsed header would be), interleaved batch
-// by batch, timed on the CPU clock.
+// by batch, timed on the CPU clock. A third variant, the store's floor, calls
+// `store.use()` of the same MemoryStore directly with the key's id cut from the
+// fresh string and its hash known in advance — what a verified-cache hit leaves
+// to the store — without the manager (cache lookup, result, ApiKey view): the
+// split of the gap to the naive lookup between the store and the manager.
 //
 //   node bench/scale/verify-rate-child.mjs 100000 full
 import * as nodeCrypto from 'node:crypto';
@@ -37,23 +41,34 @@ const width = probes[0].length;
 const packed = Buffer.from(probes.join(''), 'latin1');
 let nextA = 0;
 let nextB = 0;
+let nextC = 0;
+// The stored hash of each probe, by position: a cache hit's hashes.
+const probeHashes = [];
+for (const key of probes) probeHashes.push([(await store.get('key', key.slice(-48, -38))).hash]);
+const idOf = (i) => {
+  const at = (i % probes.length) * width;
+  return packed.toString('latin1', at + width - 48, at + width - 38);
+};
+const storeUse = async (i) => store.use('key', idOf(i), { hashes: probeHashes[i % probes.length], now: Date.now() });
 const fresh = (i) => {
   const at = (i % probes.length) * width;
   return packed.toString('latin1', at, at + width);
 };
-for (const key of probes.slice(0, 8)) {
-  if (!(await apiKeys.verify(key)).valid || !naive.get(sha256(key))) throw new Error('probe key rejected');
+for (const [i, key] of probes.slice(0, 8).entries()) {
+  if (!(await apiKeys.verify(key)).valid || !naive.get(sha256(key)) || !(await storeUse(i)).ok) throw new Error('probe key rejected');
 }
 // Warm-up before timing: the JIT settles on both paths, and the fill's garbage
 // is collected before the first timed batch rather than inside it.
 for (let i = 0, n = quick ? 20_000 : 100_000; i < n; i++) {
   await apiKeys.verify(fresh(nextA++));
   await naive.get(sha256(fresh(nextB++)));
+  await storeUse(nextC++);
 }
 const measured = await compare(
   [
     { name: 'tokenkit', fn: () => apiKeys.verify(fresh(nextA++)), async: true },
     { name: 'naive', fn: async () => naive.get(sha256(fresh(nextB++))), async: true },
+    { name: 'storeFloor', fn: () => storeUse(nextC++), async: true },
   ],
   { rounds: quick ? 5 : 15, batchMs: quick ? 20 : 100, clock: 'cpu' },
 );
@@ -64,10 +79,13 @@ const row = {
   tokenkitPerSec: measured.tokenkit.opsPerSec,
   naiveNsPerVerify: measured.naive.nsPerOp,
   naivePerSec: measured.naive.opsPerSec,
+  storeFloorNsPerVerify: measured.storeFloor.nsPerOp,
+  storeFloorPerSec: measured.storeFloor.opsPerSec,
 };
 process.stderr.write(
   `  ${size.toLocaleString('en-US')} keys: await apiKeys.verify ${Math.round(row.tokenkitPerSec).toLocaleString('en-US')}/s ` +
     `(${(row.tokenkitNsPerVerify / 1000).toFixed(2)} µs), naive sha256 + Map.get ${Math.round(row.naivePerSec).toLocaleString('en-US')}/s ` +
-    `(${(row.naiveNsPerVerify / 1000).toFixed(2)} µs)\n`,
+    `(${(row.naiveNsPerVerify / 1000).toFixed(2)} µs), store.use() alone ${Math.round(row.storeFloorPerSec).toLocaleString('en-US')}/s ` +
+    `(${(row.storeFloorNsPerVerify / 1000).toFixed(2)} µs)\n`,
 );
 process.stdout.write(JSON.stringify(row));
