@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { setBounded } from '../bounded-map.js';
 import { safeEqual } from '../random/safe-equal.js';
 import { flatten } from '../store/memory/record-copy.js';
 
@@ -67,17 +68,12 @@ export class VerifiedCache {
    * @param now - the manager's clock
    */
   remember(id: string, credential: string, hashes: readonly string[], now: number): void {
-    const entries = this.#entries;
-    entries.delete(id);
-    // Drop expired entries from the front (oldest first), then make room.
-    for (const [oldId, entry] of entries) {
-      if (now - entry.at < this.#ttlMs && entries.size < this.#max) break;
-      entries.delete(oldId);
-    }
     // Flat copies: a key sliced out of a header (and a hash built by concatenation) is an indirect
     // string whose every charCodeAt in the constant-time compares costs several times a flat one's;
     // a copy also lets go of the whole header string the key was cut from.
-    entries.set(id, { credential: flatten(credential), hashes: Object.freeze(hashes.map(flatten)), at: now });
+    const entry = { credential: flatten(credential), hashes: Object.freeze(hashes.map(flatten)), at: now };
+    // A replaced id moves to the back (fresh `at`), so entries stay in age order and expire from the front.
+    setBounded(this.#entries, this.#max, id, entry, (e) => now - e.at >= this.#ttlMs);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { setBounded } from '../../bounded-map.js';
 import type { Store } from '../../store/types.js';
 import { clientKey, type ThrottleOptions, WindowThrottle } from './index.js';
 
@@ -365,7 +366,8 @@ export class FailureGate {
     // A failure also takes back the client's larger cap until it succeeds again.
     if (this.proven.size > 0) this.proven.delete(key);
     const now = this.now();
-    remember(this.suspects, MAX_SUSPECTS, key, now + this.counter.windowMs, (until) => until <= now);
+    // Full under a distributed attack: the oldest suspect is forgotten and gets at most FREE_IN_FLIGHT more free tries.
+    setBounded(this.suspects, MAX_SUSPECTS, key, now + this.counter.windowMs, (until) => until <= now);
   }
 
   /** One more success: raises the client's cap by one (up to {@link PROVEN_IN_FLIGHT}) and keeps its proof for a window. */
@@ -374,7 +376,7 @@ export class FailureGate {
     const until = now + this.counter.windowMs;
     const proof = this.proven.get(key);
     if (proof === undefined || proof.until <= now) {
-      remember(this.proven, MAX_PROVEN, key, { until, cap: FREE_IN_FLIGHT + 1 }, (p) => p.until <= now);
+      setBounded(this.proven, MAX_PROVEN, key, { until, cap: FREE_IN_FLIGHT + 1 }, (p) => p.until <= now);
       return;
     }
     if (proof.cap < PROVEN_IN_FLIGHT) proof.cap++;
@@ -387,19 +389,6 @@ export class FailureGate {
 interface Proof {
   until: number;
   cap: number;
-}
-
-/** Sets `key` → `value` in a map bounded to `max` entries: expired ones go first, then the oldest. */
-function remember<V>(map: Map<string, V>, max: number, key: string, value: V, expired: (value: V) => boolean): void {
-  if (map.size >= max && !map.has(key)) {
-    for (const [k, v] of map) if (expired(v)) map.delete(k);
-    // Still full under a distributed attack: forget the oldest; a forgotten suspect gets at most FREE_IN_FLIGHT more free tries.
-    if (map.size >= max) {
-      const oldest = map.keys().next().value;
-      if (oldest !== undefined) map.delete(oldest);
-    }
-  }
-  map.set(key, value);
 }
 
 function noop(): void {}

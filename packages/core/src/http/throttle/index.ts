@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { setBounded } from '../../bounded-map.js';
 import { type Duration, parseDuration } from '../../duration.js';
 import { ConfigError, StoreUnavailableError, isStoreUnavailableError } from '../../errors.js';
 import type { Store } from '../../store/types.js';
@@ -162,16 +163,9 @@ export class WindowThrottle {
   }
 
   private remember(key: string, until: number): void {
-    if (this.blocked.size >= MAX_BLOCKED && !this.blocked.has(key)) {
-      const now = this.now();
-      for (const [k, t] of this.blocked) if (t <= now) this.blocked.delete(k);
-      // Still full under a distributed attack: forget the oldest entry; the store still counts it.
-      if (this.blocked.size >= MAX_BLOCKED) {
-        const oldest = this.blocked.keys().next().value;
-        if (oldest !== undefined) this.blocked.delete(oldest);
-      }
-    }
-    this.blocked.set(key, until);
+    const now = this.now();
+    // Full under a distributed attack: the oldest entry goes; the store still counts it.
+    setBounded(this.blocked, MAX_BLOCKED, key, until, (t) => t <= now);
   }
 }
 
