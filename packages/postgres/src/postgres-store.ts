@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  InvalidArgumentError,
   StoreUnavailableError,
   isStoreUnavailableError,
   type ConsumeResult,
@@ -389,7 +390,13 @@ export class PostgresStore implements Store {
     const limit = options.limit ?? 100;
     if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`PostgresStore.usedBy: limit must be a positive integer, got ${limit}`);
     const cursor = options.cursor ?? '0';
-    if (!/^[0-9]{1,19}$/.test(cursor)) throw new RangeError(`PostgresStore.usedBy: invalid cursor ${JSON.stringify(cursor)}`);
+    // The cursors this store issues are `redeemers.seq` values (a bigint): anything else did not come from a
+    // previous page (and Postgres would answer a cast error that reads like an outage).
+    if (typeof cursor !== 'string' || !/^[0-9]{1,19}$/.test(cursor) || BigInt(cursor) > MAX_BIGINT) {
+      throw new InvalidArgumentError(
+        `PostgresStore.usedBy: invalid cursor ${JSON.stringify(cursor)}; the cursor must come from a previous page (omit it for the first page)`,
+      );
+    }
     const result = await this.run('usedBy', { ...this.statement('usedBy'), values: [ns, id, cursor, Math.min(limit, 10_000)] });
     const rows = result.rows;
     const more = rows.length > Math.min(limit, 10_000);
@@ -497,6 +504,8 @@ function unavailable(what: string, err: unknown, timeoutMs: number): StoreUnavai
 }
 
 /** SQLSTATEs of a missing schema, table or function: the schema was never migrated. */
+/** The largest `bigint` (a `redeemers.seq`, the cursor of `usedBy`). */
+const MAX_BIGINT = 2n ** 63n - 1n;
 const NOT_MIGRATED = new Set(['3F000', '42P01', '42883']);
 
 /** Error text without the query or its parameters (which can hold hashes): message and SQLSTATE only. */

@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  InvalidArgumentError,
   tokenUrlsafe,
   type ConsumeResult,
   type PutOptions,
@@ -383,7 +384,13 @@ export class RedisStore implements Store {
     const limit = options.limit ?? 100;
     if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`RedisStore.usedBy: limit must be a positive integer, got ${limit}`);
     const cursor = options.cursor ?? '0';
-    if (!/^[0-9]+$/.test(cursor)) throw new RangeError(`RedisStore.usedBy: invalid cursor ${JSON.stringify(cursor)}`);
+    // SSCAN cursors are unsigned 64-bit decimals: anything else is not a cursor Redis issued (and Redis would
+    // answer an error that reads like an outage).
+    if (typeof cursor !== 'string' || !/^[0-9]{1,20}$/.test(cursor) || BigInt(cursor) > MAX_SCAN_CURSOR) {
+      throw new InvalidArgumentError(
+        `RedisStore.usedBy: invalid cursor ${JSON.stringify(cursor)}; the cursor must come from a previous page (omit it for the first page)`,
+      );
+    }
     const key = this.keys.used(this.keys.record(ns, id));
     return this.guard('usedBy', async () => {
       const [next, ids] = await this.client.sscan(key, cursor, 'COUNT', limit);
@@ -462,6 +469,8 @@ export class RedisStore implements Store {
   }
 }
 
+/** The largest SSCAN cursor (Redis cursors are unsigned 64-bit integers). */
+const MAX_SCAN_CURSOR = 2n ** 64n - 1n;
 /** Script replies that mean "this changed something replicas must confirm". */
 const isOne = (reply: unknown): boolean => Number(reply) === 1;
 const isOk = (reply: unknown): boolean => Array.isArray(reply) && reply[0] === 'OK';

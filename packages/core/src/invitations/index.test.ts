@@ -155,6 +155,21 @@ describe('Invitations', () => {
       await expect(invites.redeemers(invitation.id, { limit: 0 })).rejects.toThrow(InvalidArgumentError);
     });
 
+    it('redeemers() with a cursor the store did not issue: InvalidArgumentError (bad input), not StoreUnavailableError', async () => {
+      const { invites } = setup();
+      const { code, invitation } = await invites.create({ createdBy: 'a', maxUses: 3 });
+      expect((await invites.redeem(code, { userId: 'u1' })).valid).toBe(true);
+      for (const cursor of ['abc', '-1', '1.5']) {
+        const error = await invites.redeemers(invitation.id, { cursor }).catch((err: unknown) => err);
+        expect(error).toBeInstanceOf(InvalidArgumentError);
+        expect(error).not.toBeInstanceOf(StoreUnavailableError);
+        expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/MemoryStore\.usedBy: .*previous page/) });
+      }
+      // An unknown invitation is no different: the cursor is checked, not the record.
+      await expect(invites.redeemers('nope', { cursor: 'abc' })).rejects.toThrow(InvalidArgumentError);
+      expect(await invites.redeemers(invitation.id)).toEqual({ userIds: ['u1'], cursor: null });
+    });
+
     it('EMAIL_MISMATCH for a bound invite; the match is case- and whitespace-insensitive', async () => {
       const { invites } = setup();
       const { code, invitation } = await invites.create({ createdBy: 'a', email: '  Alice@Example.COM ', maxUses: 2 });
@@ -314,6 +329,9 @@ describe('Invitations', () => {
       () => invites.list(),
       () => invites.revoke(invitation.id),
       () => invites.stats(),
+      () => invites.redeemers(invitation.id),
+      // A cursor in the right shape still reaches the failing store: an outage, not bad input.
+      () => invites.redeemers(invitation.id, { cursor: '1' }),
     ];
     for (const call of calls) await expect(call()).rejects.toBeInstanceOf(StoreUnavailableError);
     store.failure = null;

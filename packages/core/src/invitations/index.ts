@@ -1,5 +1,5 @@
 import { type Duration, parseDuration } from '../duration.js';
-import { CredentialPipeline, type ManagerOptions } from '../pipeline/credential-pipeline.js';
+import { CredentialPipeline, type ManagerOptions, toStoreUnavailable } from '../pipeline/credential-pipeline.js';
 import {
   checkDuration,
   checkMeta,
@@ -9,10 +9,10 @@ import {
   type Meta,
   normalizeEmail,
 } from '../pipeline/validate.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, isTokenkitError } from '../errors.js';
 import { registerEventSink } from '../events.js';
 import { matchesAnyHash } from '../hashing/match.js';
-import type { Store, StoredRecord } from '../store/types.js';
+import type { Store, StoredRecord, UsedByPage } from '../store/types.js';
 
 const NS = 'inv';
 /** How many redeemers `get()` and `list()` put into `Invitation.usedBy`. */
@@ -248,6 +248,7 @@ export class Invitations {
    * @param id - the invitation's public id
    * @param page - `cursor` from the previous page (omit for the first), `limit` ≈ ids per page (default 100)
    * @returns the page's `userIds` (no particular order) and the next `cursor` (null when done)
+   * @throws InvalidArgumentError for a `cursor` the store did not issue (not a `StoreUnavailableError`)
    * @example
    * ```ts
    * let cursor: string | undefined
@@ -262,7 +263,15 @@ export class Invitations {
     if (typeof id !== 'string') return { userIds: [], cursor: null };
     if (page.limit !== undefined) checkPositiveInteger(page.limit, 'limit');
     if (page.cursor !== undefined && typeof page.cursor !== 'string') throw new InvalidArgumentError('cursor must be a string from a previous page');
-    const result = await this.pipeline.call(() => this.pipeline.store.usedBy(NS, id, page));
+    let result: UsedByPage;
+    try {
+      result = await this.pipeline.store.usedBy(NS, id, page);
+    } catch (err) {
+      // A cursor the store did not issue is the caller's mistake, not an outage: the store's
+      // InvalidArgumentError goes through as is (by code: ESM and CJS copies of the class may both be loaded).
+      if (isTokenkitError(err) && err.code === 'INVALID_ARGUMENT') throw err;
+      throw toStoreUnavailable(err);
+    }
     return { userIds: result.ids, cursor: result.cursor };
   }
 

@@ -242,9 +242,16 @@ export interface Store {
    * iteration is returned at least once (Redis `SSCAN` semantics: a caller
    * that needs exactly-once should de-duplicate).
    *
+   * A cursor the store did not issue (`'abc'`, `'-1'`, `'1.5'`, …) is bad
+   * input, not an outage: reject it with `InvalidArgumentError` (code
+   * `INVALID_ARGUMENT`), never with `StoreUnavailableError` or a plain error
+   * (which callers map to `StoreUnavailableError`), and without asking the
+   * backend.
+   *
    * @param options.cursor - from the previous page; omitted = first page
    * @param options.limit - about how many ids per page (a hint; default 100)
    * @returns the page's ids and the next cursor (null when done)
+   * @throws InvalidArgumentError when `options.cursor` is not a cursor this store issued
    */
   usedBy(ns: string, id: string, options?: UsedByPageOptions): Promise<UsedByPage>;
 

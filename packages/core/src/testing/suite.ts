@@ -351,6 +351,20 @@ export function defineStoreConformance(registry: CaseRegistry, makeHarness: () =
         expect((await store.use('t', r.id, { hashes, now: Date.now(), subject: 'late' })).ok).toBe(true);
       });
 
+      it('usedBy rejects a cursor the store did not issue with INVALID_ARGUMENT, not a store outage', async () => {
+        const r = record({ maxUses: 10, uses: 0 });
+        await store.put('t', r, { ttlMs: 60_000 });
+        expect((await store.use('t', r.id, { hashes, now: Date.now(), subject: 'someone' })).ok).toBe(true);
+        // Bad input, not an outage: an InvalidArgumentError (by code, so a store may bring its own copy of the class).
+        for (const cursor of ['abc', '-1', '1.5']) {
+          for (const id of [r.id, uid()]) {
+            await expect(store.usedBy('t', id, { cursor })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+          }
+        }
+        // The store still answers afterwards.
+        expect(await allUsedBy(store, 't', r.id)).toEqual(['someone']);
+      });
+
       it('the record stays the same size however many subjects used it', async () => {
         const small = record({ maxUses: 100_000, uses: 0 });
         const large = record({ maxUses: 100_000, uses: 0 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../errors.js';
 import { UsedBySets } from './used-by.js';
 
 describe('UsedBySets', () => {
@@ -22,8 +23,11 @@ describe('UsedBySets', () => {
     expect(sets.page(found, { limit: 2, cursor: '4' })).toEqual({ ids: ['u4'], cursor: null });
     expect(sets.page(found, {}).ids).toHaveLength(5);
     expect(sets.page(undefined, {})).toEqual({ ids: [], cursor: null });
-    expect(() => sets.page(found, { cursor: 'x' })).toThrow(RangeError);
-    expect(() => sets.page(found, { cursor: '-1' })).toThrow(RangeError);
+    // A cursor it did not issue is bad input (InvalidArgumentError), not a failure that reads like an outage.
+    for (const cursor of ['x', '-1', '1.5', '', ' 1', '01', '1e3', '0x10', '99999999999999999']) {
+      expect(() => sets.page(found, { cursor })).toThrow(InvalidArgumentError);
+    }
+    expect(() => sets.page(undefined, { cursor: 'x' })).toThrow('MemoryStore.usedBy: invalid cursor "x"; the cursor must come from a previous page');
     expect(() => sets.page(found, { limit: 0 })).toThrow(RangeError);
     expect(() => sets.page(undefined, { limit: 1.5 })).toThrow(RangeError);
   });

@@ -1,4 +1,5 @@
 // Used-by sets: who has used each record with a subject (see UsedBySets).
+import { InvalidArgumentError } from '../../errors.js';
 import type { UsedByPage, UsedByPageOptions } from '../types.js';
 
 /** One record's used-by set: a `Set` for the membership test and, in the same order, an array to page by position. */
@@ -47,8 +48,7 @@ export class UsedBySets {
    */
   page(found: UsedBy | undefined, options: UsedByPageOptions): UsedByPage {
     const limit = pageLimit(options.limit);
-    const start = options.cursor === undefined ? 0 : Number(options.cursor);
-    if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`MemoryStore.usedBy: invalid cursor ${JSON.stringify(options.cursor)}`);
+    const start = options.cursor === undefined ? 0 : cursorPosition(options.cursor);
     if (!found) return { ids: [], cursor: null };
     const end = Math.min(found.order.length, start + limit);
     return { ids: found.order.slice(start, end), cursor: end < found.order.length ? String(end) : null };
@@ -76,6 +76,21 @@ export class UsedBySets {
 /** @returns the key of a record's used-by set */
 function usedKey(ns: string, id: string): string {
   return `${ns}\u0000${id}`;
+}
+
+/**
+ * @param cursor - a cursor passed to `usedBy`
+ * @returns the position it stands for: the cursors {@link UsedBySets.page} issues are canonical decimal positions
+ * @throws InvalidArgumentError for anything else (a cursor this store did not issue)
+ */
+function cursorPosition(cursor: unknown): number {
+  const position = typeof cursor === 'string' && /^(?:0|[1-9][0-9]{0,15})$/.test(cursor) ? Number(cursor) : Number.NaN;
+  if (!Number.isSafeInteger(position)) {
+    throw new InvalidArgumentError(
+      `MemoryStore.usedBy: invalid cursor ${JSON.stringify(cursor)}; the cursor must come from a previous page (omit it for the first page)`,
+    );
+  }
+  return position;
 }
 
 /**
