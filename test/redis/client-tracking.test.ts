@@ -6,7 +6,7 @@
  * invalidation of that exact key to reach the store (an observer on the
  * store's cache), never for a fixed time, and then requires a refusal.
  */
-import { ApiKeys, tokenUrlsafe, type StoredRecord } from '@tokenkit/core';
+import { ApiKeys, tokenUrlsafe, type StoredRecord, type UseResult } from '@tokenkit/core';
 import { RedisStore } from '@tokenkit/redis';
 import fc from 'fast-check';
 import type { Cluster, Redis } from 'ioredis';
@@ -123,8 +123,25 @@ describe('RedisStore client tracking (standalone, shared Redis, unique prefix)',
   let markers = 0;
 
   it('a cached unmetered key costs zero commands; metered keys always run one script', async () => {
-    const { key } = await here.apiKeys.create({ ownerId: 'z1', scopes: ['read'] });
+    const { key, apiKey } = await here.apiKeys.create({ ownerId: 'z1', scopes: ['read'] });
     await warmUntilFree(here, key);
+    // A trusted copy answers in this tick — the result itself, not a promise (as MemoryStore does) —
+    // so the guard finishes without a promise hop. Polled: a PONG delayed past the lease makes one answer go to Redis.
+    const stored = await here.store.get<StoredRecord>('key', apiKey.id);
+    await expect
+      .poll(
+        async () => {
+          const answer = here.store.use<StoredRecord>('key', apiKey.id, { hashes: [stored!.hash], now: Date.now() });
+          if (answer instanceof Promise) {
+            await answer;
+            return 'a promise';
+          }
+          const result = answer as UseResult<StoredRecord>;
+          return result.ok ? 'the result itself' : `refused: ${result.reason}`;
+        },
+        { timeout: 10_000, interval: 5 },
+      )
+      .toBe('the result itself');
     // Until one run of 200 falls wholly inside the trust lease (a PONG delayed on a loaded machine lapses it briefly).
     await expect
       .poll(

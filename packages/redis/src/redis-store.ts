@@ -3,6 +3,7 @@ import {
   InvalidArgumentError,
   tokenUrlsafe,
   type ConsumeResult,
+  type MaybePromise,
   type PutOptions,
   type Store,
   type StoredRecord,
@@ -265,22 +266,24 @@ export class RedisStore implements Store {
     });
   }
 
-  use<R extends StoredRecord>(ns: string, id: string, request: UseRequest): Promise<UseResult<R>> {
+  use<R extends StoredRecord>(ns: string, id: string, request: UseRequest): MaybePromise<UseResult<R>> {
     let key: string;
     try {
       key = this.keys.record(ns, id);
     } catch (err) {
       return Promise.reject(err);
     }
-    // Not async: on the cached path (one HGET of the version) the answer is
-    // produced inside the deadline race itself — no extra promise hops on the
-    // per-request path, which is held to 90% of a raw GET's throughput.
+    // Not async: on the cached paths the answer is produced without extra
+    // promise hops — inside the deadline race of the one-HGET check, or
+    // synchronously (below) — on the per-request path.
     if (request.subject === undefined) {
       const cached = this.verified.get(key);
       if (cached !== undefined) {
         // Zero round trips: the copy was read while Redis was tracking the
-        // prefix for us, and no invalidation for it has arrived since.
-        if (this.verified.isTrusted(cached)) return Promise.resolve(checkUnmetered(cached.record as R, request));
+        // prefix for us, and no invalidation for it has arrived since. The
+        // answer itself, not a promise of it (as MemoryStore does): the guard
+        // then finishes in this tick, like a request that never left the process.
+        if (this.verified.isTrusted(cached)) return checkUnmetered(cached.record as R, request);
         return this.versionChecked<R>(key, cached, request);
       }
     }
