@@ -221,10 +221,11 @@ export interface Store {
    *
    * The one method that may also answer synchronously: it returns a
    * {@link MaybePromise} — the result itself, or a promise of it. It runs on
-   * every API-key verification, and an in-process store (`MemoryStore`) that
-   * returns the result itself lets the guard continue in the same tick, with
-   * no promise allocated. A store that talks to a server simply returns a
-   * promise. Callers accept both; a synchronous throw counts as a failure.
+   * every API-key verification, and a store that can answer in-process
+   * (`MemoryStore`; `RedisStore` from a copy its client-side cache trusts)
+   * and returns the result itself lets the guard continue in the same tick,
+   * with no promise allocated. A store that talks to a server simply returns
+   * a promise. Callers accept both; a synchronous throw counts as a failure.
    */
   use<R extends StoredRecord>(ns: string, id: string, request: UseRequest): MaybePromise<UseResult<R>>;
 

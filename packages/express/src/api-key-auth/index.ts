@@ -39,7 +39,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
   const guard = createApiKeyAuthFlow<Request>(options);
   const onReject = optionalFunction(options.onReject, 'apiKeyAuth: onReject');
   return (req: Request, res: Response, next: NextFunction): void => {
-    // A MemoryStore answers in this tick: continue without a promise hop.
+    // A MemoryStore (or RedisStore's trusted client-side copy) answers in this tick: continue without a promise hop.
     // A synchronous throw reaches Express's own try/catch → next(err).
     const outcome = guard(new ExpressRequest(req));
     if (isThenable(outcome)) settle(outcome, (decided) => proceed(req, res, next, decided, onReject), next);

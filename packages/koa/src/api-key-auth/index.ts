@@ -39,7 +39,7 @@ export interface ApiKeyAuthOptions extends CoreApiKeyAuthOptions<Context> {
 export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware<ApiKeyState> {
   const guard = createApiKeyAuthFlow<Context>(options);
   const onReject = optionalFunction(options.onReject, 'apiKeyAuth: onReject');
-  // Not an async function: a MemoryStore answers in this tick, and the
+  // Not an async function: a MemoryStore (or RedisStore's trusted client-side copy) answers in this tick, and the
   // middleware then returns next()'s promise as is — no extra async frame.
   // Koa's compose turns a synchronous throw into a rejection.
   return (ctx, next) => {
