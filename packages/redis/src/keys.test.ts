@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeNamespace, encodeTagPart, KeyLayout } from './keys.js';
+import { encodeNamespace, encodeTagPart, KeyLayout, RECENT_RECORD_KEYS } from './keys.js';
 
 /** The part of a key Redis Cluster hashes: the first `{…}` with non-empty content, else the whole key. */
 function hashTag(key: string): string {
@@ -57,6 +57,20 @@ describe('key layout', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('recentRecord is record() for any namespace and id, before and after its memo drops them', () => {
+    const keys = new KeyLayout('app:');
+    fc.assert(
+      fc.property(fc.constantFrom('key', 'rst', 'inv', 'a:b{c}%'), fc.string(), (ns, id) => {
+        expect(keys.recentRecord(ns, id)).toBe(keys.record(ns, id));
+        expect(keys.recentRecord(ns, id)).toBe(keys.record(ns, id));
+      }),
+    );
+    // One id more than the memo holds: the first ids are dropped and built anew, still right.
+    for (let i = 0; i <= RECENT_RECORD_KEYS; i++) keys.recentRecord('key', `id${i}`);
+    for (const i of [0, 1, RECENT_RECORD_KEYS]) expect(keys.recentRecord('key', `id${i}`)).toBe(`app:key:{id${i}}`);
+    expect(keys.recentRecord('inv', 'id0')).toBe('app:inv:{id0}');
   });
 
   it('matches the documented layout', () => {

@@ -53,6 +53,9 @@ export function encodeNamespace(ns: string): string {
   return ns.replace(/[%{}:]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
+/** Record keys {@link KeyLayout.recentRecord} keeps per namespace (oldest dropped first). */
+export const RECENT_RECORD_KEYS = 10_000;
+
 /**
  * Builds the keys of one store prefix.
  *
@@ -65,6 +68,8 @@ export function encodeNamespace(ns: string): string {
 export class KeyLayout {
   /** The global prefix, e.g. `tokenkit:`. */
   readonly prefix: string;
+  /** Per namespace, the record keys of recently used ids (see {@link recentRecord}). */
+  private readonly recent = new Map<string, Map<string, string>>();
 
   /** @param prefix - global key prefix; must not contain `{` or `}` */
   constructor(prefix: string) {
@@ -78,6 +83,34 @@ export class KeyLayout {
    */
   record(ns: string, id: string): string {
     return `${this.prefix}${encodeNamespace(ns)}:{${encodeTagPart(id)}}`;
+  }
+
+  /**
+   * {@link record}, remembered for the most recent {@link RECENT_RECORD_KEYS}
+   * ids of each namespace. For the per-request lookup of a cached record:
+   * building the key anew (two escape tests, a concatenation) and hashing
+   * that fresh string for the cache's Map cost more than the rest of a
+   * zero-round-trip verification, while the id arrives already hashed from
+   * the manager's own lookup. A pure function's memo: it holds no state that
+   * could go stale.
+   *
+   * @param ns - namespace
+   * @param id - record id
+   * @returns the record key, equal to `record(ns, id)`
+   */
+  recentRecord(ns: string, id: string): string {
+    let keys = this.recent.get(ns);
+    if (keys === undefined) {
+      keys = new Map();
+      this.recent.set(ns, keys);
+    }
+    let key = keys.get(id);
+    if (key === undefined) {
+      key = this.record(ns, id);
+      if (keys.size >= RECENT_RECORD_KEYS) keys.delete(keys.keys().next().value as string);
+      keys.set(id, key);
+    }
+    return key;
   }
 
   /**

@@ -269,7 +269,7 @@ export class RedisStore implements Store {
   use<R extends StoredRecord>(ns: string, id: string, request: UseRequest): MaybePromise<UseResult<R>> {
     let key: string;
     try {
-      key = this.keys.record(ns, id);
+      key = this.keys.recentRecord(ns, id);
     } catch (err) {
       return Promise.reject(err);
     }
