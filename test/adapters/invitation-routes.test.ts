@@ -166,6 +166,9 @@ describe.each(FRAMEWORKS)('invitationRoutes on $name', (framework) => {
     expect(blocked.headers.get('cache-control')).toBe('no-store');
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(800);
     expect(blocked.json()).toMatchObject({ status: 429, code: 'TOO_MANY_ATTEMPTS' });
+    // The same RateLimit headers as every other throttle 429 (standardHeaders, default on): 20 per 15 minutes.
+    expect(blocked.headers.get('ratelimit-policy')).toBe('"invite-ip"; q=20; w=900');
+    expect(blocked.headers.get('ratelimit')).toMatch(/^"invite-ip"; r=0; t=\d+$/);
     // Blocked is blocked: a real code from that address is not verified either; other addresses are unaffected.
     const accepting = await call(server.url, '/invitations/accept', { method: 'POST', body: { code: real }, headers: { 'x-user': newUser() }, ip });
     expect(accepting.status).toBe(429);

@@ -78,6 +78,27 @@ describe('createInvitationFlow', () => {
     expect(() => createInvitationFlow({ invites, getUser: () => null, trustedOrigins: 'https://x' as never })).toThrow(/trustedOrigins/);
   });
 
+  it('the per-IP 429 carries RateLimit-Policy / RateLimit unless standardHeaders is false', async () => {
+    const invites = new Invitations({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret });
+    const elsewhere = new Invitations({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret });
+    const unknown = (await elsewhere.create({ createdBy: 'x' })).code;
+    const statusAfterTwoGuesses = async (standardHeaders: boolean | undefined) => {
+      const handle = createInvitationFlow({ invites, getUser: () => null, ipLimit: { limit: 1, window: '1m' }, standardHeaders });
+      const guess = () => handle(neutralRequest({ path: `/${unknown}`, ip: `198.51.100.${standardHeaders === false ? 2 : 1}` }));
+      expect((await guess())?.status).toBe(404);
+      return guess();
+    };
+    const blocked = await statusAfterTwoGuesses(undefined);
+    expect(blocked?.status).toBe(429);
+    expect(blocked?.headers['ratelimit-policy']).toBe('"invite-ip"; q=1; w=60');
+    expect(blocked?.headers.ratelimit).toMatch(/^"invite-ip"; r=0; t=(59|60)$/);
+    const quiet = await statusAfterTwoGuesses(false);
+    expect(quiet?.status).toBe(429);
+    expect(quiet?.headers['retry-after']).toMatch(/^\d+$/);
+    expect(quiet?.headers['ratelimit-policy']).toBeUndefined();
+    expect(quiet?.headers.ratelimit).toBeUndefined();
+  });
+
   it('rejects configuration mistakes at construction', () => {
     const invites = new Invitations({ store: new MemoryStore({ sweepIntervalMs: 0 }), secret });
     expect(() => createInvitationFlow({} as never)).toThrow(/invites is required/);

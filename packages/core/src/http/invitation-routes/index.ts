@@ -7,6 +7,7 @@ import { readBody, stringField } from '../body/index.js';
 import { TokenCookie } from '../cookies/index.js';
 import { checkBodyLimit, optionalFunction, requiredFunction, trustedOrigins } from '../options/index.js';
 import { OriginCheck, originOf } from '../origin/index.js';
+import { rateLimitHeaders } from '../rate-limit-headers/index.js';
 import { TOKEN_HEADERS, json, problem, retryAfter, seeOther, storeUnavailable } from '../response/index.js';
 import { FailureGate } from '../throttle/failure-gate.js';
 import { checkRedirectTarget, methodNotAllowed, singleSegment, wantsHtml, withError } from '../routing/index.js';
@@ -92,6 +93,7 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
     options.ipLimit === false
       ? undefined
       : new FailureGate(options.store ?? invites.store, 'throttle:invite-ip', options.ipLimit ?? DEFAULT_INVITATION_IP_LIMIT);
+  const standardHeaders = options.standardHeaders !== false;
   const originCheck = new OriginCheck(
     options.baseUrl === undefined && extraOrigins.length === 0
       ? undefined
@@ -179,7 +181,9 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
     if (events.observed) {
       events.emit({ type: 'throttle.blocked', operation: 'invite-ip', client: events.clientHash(request.ip ?? 'unknown'), at: Date.now() });
     }
-    return tooManyAttempts(retryAfterMs);
+    const headers: Record<string, string> = { ...TOKEN_HEADERS, 'retry-after': retryAfter(retryAfterMs) };
+    if (standardHeaders && ipGate) Object.assign(headers, rateLimitHeaders('invite-ip', ipGate.counter.limit, ipGate.counter.windowMs, 0, retryAfterMs));
+    return problem({ status: 429, code: 'TOO_MANY_ATTEMPTS', detail: 'Too many unknown invitation codes from this address.', headers });
   }
 
   function failure(code: InvitationFailureCode, path: string): HttpResponse {
@@ -200,15 +204,6 @@ function warnUnusableUser(): void {
       'account id otherwise.',
     { code: 'TOKENKIT_UNUSABLE_USER', type: 'TokenkitWarning' },
   );
-}
-
-function tooManyAttempts(retryAfterMs: number): HttpResponse {
-  return problem({
-    status: 429,
-    code: 'TOO_MANY_ATTEMPTS',
-    detail: 'Too many unknown invitation codes from this address.',
-    headers: { ...TOKEN_HEADERS, 'retry-after': retryAfter(retryAfterMs) },
-  });
 }
 
 function badRequest(code: string, detail: string): HttpResponse {

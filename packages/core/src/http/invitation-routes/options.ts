@@ -48,6 +48,8 @@ export interface InvitationRoutesOptions<N = unknown, U extends InvitationUser =
    * used-up or revoked codes are not counted: they come from real links.
    */
   ipLimit?: ThrottleOptions | false | undefined;
+  /** `RateLimit-Policy` / `RateLimit` headers on the per-IP 429 (default `true`). */
+  standardHeaders?: boolean | undefined;
   /** Store for the throttle counters (default: the invitation manager's store). */
   store?: Store | undefined;
   /** The link cookie (default name `tokenkit_invite`, at most 1 hour, Path = the mount path). */
