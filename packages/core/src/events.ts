@@ -35,7 +35,7 @@ export interface TokenkitEvent {
   /**
    * What was being done: for `store.unavailable` the flow step whose store
    * call failed (`apikey.verify`, `throttle.hit`, `reset.request`…); for
-   * `throttle.blocked` the throttle (`apikey-ip`, `reset-ip`).
+   * `throttle.blocked` the throttle (`apikey-ip`, `reset-ip`, `invite-ip`).
    */
   operation?: string;
   /**

@@ -6,6 +6,7 @@ import type { Store } from '../../store/types.js';
 import { type CredentialSource, challengeScheme, compileSources, describeSources } from '../credential-source/index.js';
 import { rateLimitHeaders } from '../rate-limit-headers/index.js';
 import { problem, retryAfter, storeUnavailable } from '../response/index.js';
+import { blockedResponse } from '../throttle/blocked.js';
 import { FailureGate, type GateOutcome } from '../throttle/failure-gate.js';
 import type { ThrottleOptions } from '../throttle/index.js';
 import type { HttpRequest, HttpResponse } from '../types.js';
@@ -283,14 +284,16 @@ export function createApiKeyAuthFlow<N = unknown>(
   }
 
   function tooManyAttempts(retryAfterMs: number, client: string | undefined): ApiKeyAuthOutcome {
-    if (events.observed) {
-      events.emit({ type: 'throttle.blocked', operation: THROTTLE_POLICY, client: events.clientHash(client ?? 'unknown'), at: Date.now() });
-    }
-    const headers: Record<string, string> = { 'retry-after': retryAfter(retryAfterMs) };
-    if (standardHeaders && throttle) {
-      Object.assign(headers, rateLimitHeaders(THROTTLE_POLICY, throttle.counter.limit, throttle.counter.windowMs, 0, retryAfterMs));
-    }
-    return reply(429, 'TOO_MANY_ATTEMPTS', 'Too many failed API-key attempts from this address.', headers);
+    const response = blockedResponse({
+      events,
+      policy: THROTTLE_POLICY,
+      client,
+      retryAfterMs,
+      quota: standardHeaders ? throttle?.counter : undefined,
+      code: 'TOO_MANY_ATTEMPTS',
+      detail: 'Too many failed API-key attempts from this address.',
+    });
+    return { response };
   }
 }
 

@@ -7,8 +7,8 @@ import { readBody, stringField } from '../body/index.js';
 import { TokenCookie } from '../cookies/index.js';
 import { checkBodyLimit, optionalFunction, requiredFunction, trustedOrigins } from '../options/index.js';
 import { OriginCheck, originOf } from '../origin/index.js';
-import { rateLimitHeaders } from '../rate-limit-headers/index.js';
-import { TOKEN_HEADERS, json, problem, retryAfter, seeOther, storeUnavailable } from '../response/index.js';
+import { TOKEN_HEADERS, json, problem, seeOther, storeUnavailable } from '../response/index.js';
+import { blockedResponse } from '../throttle/blocked.js';
 import { FailureGate } from '../throttle/failure-gate.js';
 import { checkRedirectTarget, methodNotAllowed, singleSegment, wantsHtml, withError } from '../routing/index.js';
 import type { HttpHandler, HttpRequest, HttpResponse } from '../types.js';
@@ -178,12 +178,16 @@ export function createInvitationFlow<N, U extends InvitationUser>(options: Invit
   }
 
   function blocked(request: HttpRequest<N>, retryAfterMs: number): HttpResponse {
-    if (events.observed) {
-      events.emit({ type: 'throttle.blocked', operation: 'invite-ip', client: events.clientHash(request.ip ?? 'unknown'), at: Date.now() });
-    }
-    const headers: Record<string, string> = { ...TOKEN_HEADERS, 'retry-after': retryAfter(retryAfterMs) };
-    if (standardHeaders && ipGate) Object.assign(headers, rateLimitHeaders('invite-ip', ipGate.counter.limit, ipGate.counter.windowMs, 0, retryAfterMs));
-    return problem({ status: 429, code: 'TOO_MANY_ATTEMPTS', detail: 'Too many unknown invitation codes from this address.', headers });
+    return blockedResponse({
+      events,
+      policy: 'invite-ip',
+      client: request.ip,
+      retryAfterMs,
+      quota: standardHeaders ? ipGate?.counter : undefined,
+      code: 'TOO_MANY_ATTEMPTS',
+      detail: 'Too many unknown invitation codes from this address.',
+      headers: TOKEN_HEADERS,
+    });
   }
 
   function failure(code: InvitationFailureCode, path: string): HttpResponse {

@@ -15,10 +15,10 @@ import {
   requiredFunction,
   trustedOrigins,
 } from '../options/index.js';
-import { rateLimitHeaders } from '../rate-limit-headers/index.js';
-import { TOKEN_HEADERS, json, problem, retryAfter, seeOther, storeUnavailable } from '../response/index.js';
+import { TOKEN_HEADERS, json, problem, seeOther, storeUnavailable } from '../response/index.js';
 import { OriginCheck } from '../origin/index.js';
 import { checkRedirectTarget, methodNotAllowed, singleSegment, wantsHtml, withError } from '../routing/index.js';
+import { blockedResponse } from '../throttle/blocked.js';
 import { WindowThrottle } from '../throttle/index.js';
 import type { HttpHandler, HttpRequest, HttpResponse } from '../types.js';
 import type { ResetRoutesOptions, ResetUser } from './options.js';
@@ -134,12 +134,16 @@ export function createResetFlow<U extends ResetUser>(options: ResetRoutesOptions
       const blocked = ipThrottle.blockedMs(request.ip);
       const retryAfterMs = blocked > 0 ? blocked : (await ipThrottle.hit(request.ip)).retryAfterMs;
       if (retryAfterMs > 0) {
-        if (events.observed) {
-          events.emit({ type: 'throttle.blocked', operation: 'reset-ip', client: events.clientHash(request.ip ?? 'unknown'), at: Date.now() });
-        }
-        const headers = { ...TOKEN_HEADERS, 'retry-after': retryAfter(retryAfterMs) };
-        if (standardHeaders) Object.assign(headers, rateLimitHeaders('reset-ip', ipThrottle.limit, ipThrottle.windowMs, 0, retryAfterMs));
-        return problem({ status: 429, code: 'TOO_MANY_REQUESTS', detail: 'Too many reset requests from this address.', headers });
+        return blockedResponse({
+          events,
+          policy: 'reset-ip',
+          client: request.ip,
+          retryAfterMs,
+          quota: standardHeaders ? ipThrottle : undefined,
+          code: 'TOO_MANY_REQUESTS',
+          detail: 'Too many reset requests from this address.',
+          headers: TOKEN_HEADERS,
+        });
       }
     }
     // Everything that depends on the address runs after the answer is decided.
