@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ApiKeys, isStoreUnavailableError } from '@tokenkit/core';
-import { PostgresStore } from '@tokenkit/postgres';
+import { isUnmigratedSchemaError, PostgresStore } from '@tokenkit/postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrivatePostgres, postgresBinDir } from '../helpers/postgres-server.js';
@@ -46,6 +46,23 @@ describe('PostgresStore fails closed', () => {
     expect(result.outcome).toBe('unavailable');
     expect(result.ms).toBeLessThan(1000);
     await pool.end();
+  });
+
+  it('an unmigrated schema is a StoreUnavailableError that isUnmigratedSchemaError tells from an outage', async () => {
+    const caught = async (store: PostgresStore) => store.get('key', 'x').then(() => undefined, (err: unknown) => err);
+    const pool = makePool();
+    // Never migrated: the schema does not exist, and nothing here creates it.
+    const missing = await caught(new PostgresStore({ pool, schema: uniqueSchema(), timeout: 1000, sweepIntervalMs: 0 }));
+    expect(isStoreUnavailableError(missing)).toBe(true);
+    expect(isUnmigratedSchemaError(missing)).toBe(true);
+    expect((missing as Error).message).toMatch(/tokenkit migrate/);
+    await pool.end();
+    const refusedPool = makePool({ connectionString: 'postgres://postgres@127.0.0.1:1/test' });
+    const refused = await caught(new PostgresStore({ pool: refusedPool, schema: harness.schema, timeout: 1000, sweepIntervalMs: 0 }));
+    expect(isStoreUnavailableError(refused)).toBe(true);
+    expect(isUnmigratedSchemaError(refused)).toBe(false);
+    expect(isUnmigratedSchemaError(new Error('42P01'))).toBe(false);
+    await refusedPool.end();
   });
 
   it('pool exhausted past the timeout → StoreUnavailableError at the timeout; works once a client is free', async () => {

@@ -503,10 +503,34 @@ function unavailable(what: string, err: unknown, timeoutMs: number): StoreUnavai
   });
 }
 
-/** SQLSTATEs of a missing schema, table or function: the schema was never migrated. */
 /** The largest `bigint` (a `redeemers.seq`, the cursor of `usedBy`). */
 const MAX_BIGINT = 2n ** 63n - 1n;
-const NOT_MIGRATED = new Set(['3F000', '42P01', '42883']);
+/** SQLSTATEs of a missing schema, table or function: the schema was never migrated. */
+const NOT_MIGRATED: ReadonlySet<string> = new Set(['3F000', '42P01', '42883']);
+
+/**
+ * Tells a setup mistake from an outage: true for the `StoreUnavailableError`
+ * a `PostgresStore` throws when its schema, a table or a function is missing
+ * (wrong `schema`, or `migrate()` / `tokenkit migrate` never ran), by the
+ * SQLSTATE of its cause.
+ *
+ * @param err - what a store call threw
+ * @returns whether the schema is missing or not migrated
+ * @example
+ * ```ts
+ * try {
+ *   await apiKeys.verify(key)
+ * } catch (err) {
+ *   if (isUnmigratedSchemaError(err)) console.error('run `tokenkit migrate` first')
+ *   throw err
+ * }
+ * ```
+ */
+export function isUnmigratedSchemaError(err: unknown): boolean {
+  if (!isStoreUnavailableError(err)) return false;
+  const code = (err.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && NOT_MIGRATED.has(code);
+}
 
 /** Error text without the query or its parameters (which can hold hashes): message and SQLSTATE only. */
 function describe(err: unknown): string {

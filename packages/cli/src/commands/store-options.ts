@@ -1,4 +1,5 @@
 import { isStoreUnavailableError, isValidPrefix, KeyedHasher, type ManagerOptions, type Store, tokenUrlsafe } from '@tokenkit/core';
+import { isUnmigratedSchemaError } from '@tokenkit/postgres';
 import { type Command, Option } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { collectRaw, parseDurationFlag } from '../parse.js';
@@ -47,23 +48,6 @@ export const DEFAULT_SCHEMA = 'tokenkit';
  */
 export function resolveSchema(values: Pick<StoreOptionValues, 'schema'>, env: CliEnv): string {
   return values.schema ?? (env.TOKENKIT_SCHEMA || DEFAULT_SCHEMA);
-}
-
-/** SQLSTATEs of a missing schema, table or function: the schema was never migrated. */
-const NOT_MIGRATED = new Set(['3F000', '42P01', '42883']);
-
-/**
- * True for PostgresStore's report of an unmigrated schema: a `StoreUnavailableError`
- * caused by a missing schema/table/function (by SQLSTATE). That is a setup mistake
- * (wrong `--schema`, or `tokenkit migrate` never ran), not an outage.
- *
- * @param err - what the command threw
- * @returns whether the schema is missing or unmigrated
- */
-export function isUnmigratedSchemaError(err: unknown): boolean {
-  if (!isStoreUnavailableError(err)) return false;
-  const code = (err.cause as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && NOT_MIGRATED.has(code);
 }
 
 /**
