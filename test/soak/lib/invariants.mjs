@@ -115,10 +115,15 @@ export function evaluate(phase) {
   // key, and 401 for a wrong secret on a cached key id (the failure counter lives on another node).
   // That is the cache, not a failure to close; a wrong answer (401 for a valid key, 2xx for any other)
   // still counts, as does any cached answer after the lease.
-  // (A key within 2 s of its expiry, key.edge, may rightly get either.)
+  // (A key within 2 s of its expiry, key.edge, may rightly get either. An unknown id is never cached,
+  // so its refusal during an outage can only be a failure to close.)
   const refused = (r) => r.status === 401 || r.status === 403;
   const rightAnswer = (r) =>
-    r.kind === 'key.valid' ? r.status === 200 : r.kind === 'key.edge' ? r.status === 200 || refused(r) : refused(r);
+    r.kind === 'key.valid'
+      ? r.status === 200
+      : r.kind === 'key.edge'
+        ? r.status === 200 || refused(r)
+        : r.kind !== 'key.invalid.unknown' && refused(r);
   const fromLease = (r) =>
     phase.mode !== 'postgres' &&
     rightAnswer(r) &&
