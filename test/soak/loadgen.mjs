@@ -14,6 +14,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { generateCredential } from '../../packages/core/dist/index.js';
+import { recoveryAfter, toRequest } from './lib/invariants.mjs';
 
 const config = JSON.parse(process.argv[2]);
 process.on('disconnect', () => process.exit(0));
@@ -50,6 +51,8 @@ const RATES = {
 
 const agents = SERVERS.map(() => new http.Agent({ keepAlive: true, maxSockets: 64 }));
 let inFlight = 0;
+/** @type {Set<{t0: number}>} requests sent and not yet answered */
+const unanswered = new Set();
 let skipped = 0;
 /** @type {Array<[number, number, string, number, number, number, string]>} t0, t1, kind, server, status, retryAfter?, id */
 const ledger = [];
@@ -60,7 +63,9 @@ const ledger = [];
  */
 function send(server, method, path, { headers = {}, body, kind, id = '' } = {}) {
   const t0 = Date.now();
+  const sent = { t0 };
   inFlight++;
+  unanswered.add(sent);
   return new Promise((resolve) => {
     const url = new URL(path, SERVERS[server].url);
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -79,6 +84,7 @@ function send(server, method, path, { headers = {}, body, kind, id = '' } = {}) 
       settled = true;
       clearTimeout(timer);
       inFlight--;
+      unanswered.delete(sent);
       const t1 = Date.now();
       if (kind) ledger.push([t0, t1, kind, server, status, retryAfter ? 1 : 0, id]);
       let parsed = null;
@@ -460,8 +466,17 @@ async function run() {
   }
 }
 
+/** Everything sent before this has been answered (and so is in the ledger). */
+function answeredUntil() {
+  let until = Date.now();
+  for (const { t0 } of unanswered) until = Math.min(until, t0);
+  return until;
+}
+
 process.on('message', async (msg) => {
-  if (msg.cmd === 'sweep') {
+  if (msg.cmd === 'recovery') {
+    process.send({ recovery: { ref: msg.ref, ...recoveryAfter(ledger.map(toRequest), msg.fault, answeredUntil()) } });
+  } else if (msg.cmd === 'sweep') {
     const result = await sweep(msg.label, msg.before);
     sweeps.push(result);
     process.send({ sweep: result });

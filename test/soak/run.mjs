@@ -32,7 +32,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { HELPER_COPY, loadRedisHelper } from './lib/helper.mjs';
-import { evaluate } from './lib/invariants.mjs';
+import { evaluate, RECOVERY_LIMIT_MS } from './lib/invariants.mjs';
 import { ROOT } from './lib/paths.mjs';
 import { children, Fleet, killChild, LoadGenerator } from './lib/processes.mjs';
 import { isMaster, shardOf, waitPromoted, waitSettled } from './lib/cluster.mjs';
@@ -155,8 +155,31 @@ async function sweepAfterCrash(loadgen, label, start, fault) {
   log(`  sweep: ${swept.checked} issued before the ${fault} checked: ${swept.ok} ok, ${swept.lost.length} lost, ${swept.resurrected.length} resurrected, ${swept.unreachable.length} unreachable`);
 }
 
+/**
+ * The pause after a fault: at least the planned gap, and on until the load generator has seen
+ * verifications and issuing back to normal. Recovery is judged on the requests sent before the next
+ * fault, and issuing is sparse (a few per second, a third of them to one app server), so a fixed gap
+ * can end before there is enough of a sample to show it; this waits for the condition instead. It
+ * gives up past the limit, and the recovery invariant then reports the failure.
+ */
+async function pauseAfterFault(loadgen, fault) {
+  await sleep(PLAN.gapMs);
+  const gapEnd = Date.now();
+  const deadline = fault.recoveredAt + RECOVERY_LIMIT_MS + 5000;
+  for (;;) {
+    const seen = await loadgen.recovery(fault);
+    if (seen.verify !== null && seen.write !== null) break;
+    if (Date.now() > deadline) {
+      log(`  ${fault.label}: no recovery seen ${((Date.now() - fault.recoveredAt) / 1000).toFixed(1)} s after it; going on`);
+      return;
+    }
+    await sleep(250);
+  }
+  if (Date.now() - gapEnd > 500) log(`  ${fault.label}: waited ${((Date.now() - gapEnd) / 1000).toFixed(1)} s more for recovery to show in the load`);
+}
+
 /** The last fault of every round: SIGKILL app-2, restart it after 2 s; its memory baseline starts again. */
-async function crashAppServer(fleet, timeline, memory, tag) {
+async function crashAppServer(fleet, loadgen, timeline, memory, tag) {
   const start = Date.now();
   await fleet.kill(1);
   await sleep(2000);
@@ -164,7 +187,7 @@ async function crashAppServer(fleet, timeline, memory, tag) {
   const restartDone = Date.now();
   timeline.push({ type: 'app-kill', label: `SIGKILL app-2${tag}`, server: 1, start, restartDone, recoveredAt: restartDone });
   log(`app${tag}: SIGKILL app-2, restarted after 2 s`);
-  await sleep(PLAN.gapMs);
+  await pauseAfterFault(loadgen, timeline.at(-1));
   memory[1] = { name: fleet.apps[1].name, restarted: true, before: await memorySnapshot(fleet, 1) };
 }
 
@@ -330,7 +353,7 @@ async function phase(mode, helper) {
         });
         log(`stall${tag}: SIGSTOP master :${victim.port} for 3 s${promotedAt ? `, its replica took over after ${promotedAt - start} ms` : ''}; settled after ${recoveredAt - end} ms`);
       }
-      await sleep(PLAN.gapMs);
+      await pauseAfterFault(loadgen, timeline.at(-1));
 
       // -- 2. crash Redis / a master
       if (mode === 'single') {
@@ -378,10 +401,10 @@ async function phase(mode, helper) {
         );
         await sweepAfterCrash(loadgen, `after failover${tag}`, start, 'kill');
       }
-      await sleep(PLAN.gapMs);
+      await pauseAfterFault(loadgen, timeline.at(-1));
 
       // -- 3. crash an app server
-      await crashAppServer(fleet, timeline, memory, tag);
+      await crashAppServer(fleet, loadgen, timeline, memory, tag);
     } while (Date.now() < budgetEnd - 60_000);
 
     // -- end of load
@@ -475,7 +498,7 @@ async function postgresPhase() {
         timeline.push({ type: 'backend-kill', label: `pg_terminate_backend of every app connection${tag}`, start, end, recoveredAt: end });
         log(`backends${tag}: terminated ${rows[0].n} app connections`);
       }
-      await sleep(PLAN.gapMs);
+      await pauseAfterFault(loadgen, timeline.at(-1));
 
       // -- 2. PostgreSQL stopped (a crash) and restarted after 5 s
       {
@@ -492,10 +515,10 @@ async function postgresPhase() {
         log(`crash${tag}: PostgreSQL stopped (-m immediate), restarted after 5 s (recovery took ${restartDone - restartBegin} ms)`);
         await sweepAfterCrash(loadgen, `after restart${tag}`, start, 'stop');
       }
-      await sleep(PLAN.gapMs);
+      await pauseAfterFault(loadgen, timeline.at(-1));
 
       // -- 3. crash an app server
-      await crashAppServer(fleet, timeline, memory, tag);
+      await crashAppServer(fleet, loadgen, timeline, memory, tag);
     } while (Date.now() < budgetEnd - 60_000);
 
     const { loadEnd, done } = await stopLoad(loadgen, fleet, memory);

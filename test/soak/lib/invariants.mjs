@@ -11,10 +11,10 @@ const ADMIN_WRITES = new Set(['admin.key', 'admin.reset', 'admin.invite']);
 const CLIENT_CACHE_LEASE_MS = 600;
 /** Slack on top of the store timeout for a 503 to reach the client on a busy 2-core machine. */
 const LATENCY_SLACK_MS = 1000;
-const RECOVERY_LIMIT_MS = 10_000;
+export const RECOVERY_LIMIT_MS = 10_000;
 
 /** Ledger record → object. */
-function toRequest([t0, t1, kind, server, status, retryAfter, id]) {
+export function toRequest([t0, t1, kind, server, status, retryAfter, id]) {
   return { t0, t1, kind, server, status, retryAfter: retryAfter === 1, id };
 }
 
@@ -63,12 +63,39 @@ function affected(window, id) {
  */
 export function recoveryLatency(requests, at, until, { success, threshold, windowMs, minCount }) {
   const sorted = requests.filter((r) => r.t0 >= at && r.t0 < until).sort((a, b) => a.t0 - b.t0);
-  for (let start = at; start + windowMs <= until + windowMs && start <= at + 60_000; start += 250) {
+  // Only whole windows: a window cut short by `until` holds too few requests to say anything, and the
+  // runner's live check (which stops at the oldest unanswered request) must agree with the final one.
+  for (let start = at; start + windowMs <= until && start <= at + 60_000; start += 250) {
     const inWindow = sorted.filter((r) => r.t0 >= start && r.t0 < start + windowMs);
     if (inWindow.length < minCount) continue;
     if (inWindow.filter(success).length / inWindow.length >= threshold) return start - at;
   }
   return null;
+}
+
+/**
+ * How long after a fault verifications and issuing were back to normal, judged on the requests sent
+ * before `until`. Verifications count from when the store could answer again (SIGCONT, restart,
+ * promotion), issuing from when the topology was whole again (in the cluster: every shard with an
+ * acknowledging replica, which confirmed writes need). After an app-server kill only the requests
+ * sent to that server count. The runner asks the same question of the live ledger to know when to
+ * go on, so both use this one function.
+ * @param {Array<object>} requests - ledger records as objects (see toRequest)
+ * @param {object} fault - a timeline event with a recoveredAt
+ * @param {number} until
+ * @returns {{verify: number | null, write: number | null, verifyFrom: number, writeFrom: number}}
+ */
+export function recoveryAfter(requests, fault, until) {
+  const verifyAt = fault.verifyRecoveredAt ?? fault.recoveredAt;
+  const inScope = (r) => fault.type !== 'app-kill' || r.server === fault.server;
+  const verifies = requests.filter((r) => r.kind === 'key.valid' && inScope(r));
+  const writes = requests.filter((r) => ADMIN_WRITES.has(r.kind) && inScope(r));
+  return {
+    verify: recoveryLatency(verifies, verifyAt, until, { success: (r) => r.status === 200, threshold: 0.95, windowMs: 2000, minCount: 5 }),
+    write: recoveryLatency(writes, fault.recoveredAt, until, { success: (r) => r.status === 201, threshold: 0.9, windowMs: 3000, minCount: 3 }),
+    verifyFrom: verifyAt - fault.start,
+    writeFrom: fault.recoveredAt - fault.start,
+  };
 }
 
 /**
@@ -216,21 +243,12 @@ export function evaluate(phase) {
   );
 
   // 7: recovery.
-  const verifies = requests.filter((r) => r.kind === 'key.valid');
-  const writes = requests.filter((r) => ADMIN_WRITES.has(r.kind));
   const recoveries = [];
   const faults = [...phase.timeline].sort((a, b) => a.start - b.start);
   faults.forEach((e, i) => {
     if (e.recoveredAt === undefined) return;
-    // Verifications are judged from when Redis could answer again (SIGCONT, restart, promotion), issuing from
-    // when the topology was whole again (in the cluster: every shard with an acknowledging replica, which
-    // confirmed writes need).
-    const verifyAt = e.verifyRecoveredAt ?? e.recoveredAt;
     const until = Math.min(faults[i + 1]?.start ?? phase.loadEnd, phase.loadEnd);
-    const scope = e.type === 'app-kill' ? (r) => r.server === e.server : () => true;
-    const v = recoveryLatency(verifies.filter(scope), verifyAt, until, { success: (r) => r.status === 200, threshold: 0.95, windowMs: 2000, minCount: 5 });
-    const w = recoveryLatency(writes.filter(scope), e.recoveredAt, until, { success: (r) => r.status === 201, threshold: 0.9, windowMs: 3000, minCount: 3 });
-    recoveries.push({ label: e.label, verify: v, write: w, verifyFrom: verifyAt - e.start, writeFrom: e.recoveredAt - e.start });
+    recoveries.push({ label: e.label, ...recoveryAfter(requests, e, until) });
   });
   const worst = (list, key) => list.reduce((m, r) => (r[key] === null ? Number.POSITIVE_INFINITY : Math.max(m, r[key])), 0);
   const show = (ms) => (ms === Number.POSITIVE_INFINITY ? 'never' : seconds(ms));

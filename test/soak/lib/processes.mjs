@@ -132,6 +132,7 @@ export class LoadGenerator {
   constructor({ dir, servers, adminToken }) {
     this.child = spawnChild(LOADGEN, [JSON.stringify({ servers, adminToken, outDir: dir })], join(dir, 'loadgen.log'));
     this.waiters = [];
+    this.refs = 0;
     this.exited = once(this.child, 'exit');
     this.child.on('message', (msg) => {
       for (const waiter of [...this.waiters]) {
@@ -173,6 +174,17 @@ export class LoadGenerator {
     const reply = this.next((m) => m.sweep?.label === label, 120_000);
     this.child.send({ cmd: 'sweep', label, before });
     return (await reply).sweep;
+  }
+
+  /**
+   * How long after `fault` verifications and issuing were back to normal in the requests answered so
+   * far (null: not yet seen).
+   */
+  async recovery(fault) {
+    const ref = ++this.refs;
+    const reply = this.next((m) => m.recovery?.ref === ref, 30_000);
+    this.child.send({ cmd: 'recovery', ref, fault });
+    return (await reply).recovery;
   }
 
   /** Stops the load, runs the final sweep, writes ledger.jsonl and items.json. */
