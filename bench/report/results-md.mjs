@@ -37,7 +37,7 @@ function machineSpeed(s) {
     if (Number.isFinite(got)) parts.push(`bare ${framework} ${fmt(got)} req/s (reference: ${fmt(ref)}, ${pct(got / ref)})`);
   }
   if (parts.length === 0) return 'n/a';
-  return `${parts.join('; ')} — ratios are measured within this run, but a machine well below the reference speed is a contended one, and its HTTP rounds vary more`;
+  return `${parts.join('; ')} — ratios are measured within this run, but a machine well below the reference speed is slower or contended (the load average above tells which), and its HTTP rounds vary more`;
 }
 
 /**

@@ -7,12 +7,13 @@
 // flatness ratio is read against it (bench/RESULTS.md).
 import { load } from '../lib/packages.mjs';
 import { compare, consume } from '../lib/timing.mjs';
+import { probeCount } from './verify-loop.mjs';
 
 const [sizesArg, quickArg] = process.argv.slice(2);
 const sizes = sizesArg.split(',').map(Number);
 const quick = quickArg === 'quick';
 const core = await load('core');
-const PROBES = 4096; // as in verify-loop.mjs
+const PROBES = probeCount(sizes); // as in the stores' runs
 const map = new Map();
 const ids = [];
 const rows = [];

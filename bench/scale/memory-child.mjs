@@ -2,7 +2,7 @@
 // sizes and measures verification at each (a fresh heap per run, so earlier
 // sections' garbage does not tax it).
 import { load } from '../lib/packages.mjs';
-import { fill, measureVerify } from './verify-loop.mjs';
+import { fill, measureVerify, probeCount } from './verify-loop.mjs';
 
 const [sizesArg, quickArg] = process.argv.slice(2);
 const sizes = sizesArg.split(',').map(Number);
@@ -15,7 +15,7 @@ const rows = [];
 let have = 0;
 for (const size of sizes) {
   const started = Date.now();
-  await fill(apiKeys, have, size, probes, 4096);
+  await fill(apiKeys, have, size, probes, probeCount(sizes));
   have = size;
   const fillSeconds = (Date.now() - started) / 1000;
   const measured = await measureVerify(apiKeys, probes, { quick, clock: 'cpu' });

@@ -3,7 +3,7 @@
 // round-trip time) and with 32 in flight (throughput, as a busy server sees it).
 import { load } from '../lib/packages.mjs';
 import { deletePrefix, ioredis, uniquePrefix } from '../lib/redis.mjs';
-import { fill, measureVerify } from './verify-loop.mjs';
+import { fill, measureVerify, probeCount } from './verify-loop.mjs';
 
 const [sizesArg, quickArg, host, portArg] = process.argv.slice(2);
 const sizes = sizesArg.split(',').map(Number);
@@ -29,7 +29,7 @@ let have = 0;
 try {
   for (const size of sizes) {
     const started = Date.now();
-    await fill(fillKeys, have, size, probes, 4096, 512);
+    await fill(fillKeys, have, size, probes, probeCount(sizes), 512);
     have = size;
     const fillSeconds = (Date.now() - started) / 1000;
     const memory = /used_memory:(\d+)/.exec(await client.info('memory'))?.[1];

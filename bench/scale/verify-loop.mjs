@@ -63,6 +63,18 @@ export async function measureVerify(apiKeys, probes, opts) {
 }
 
 /**
+ * How many probe keys a flatness run verifies at every size: the same number throughout (the
+ * smallest size's, at most 4,096), so from one size to the next only the number of stored keys
+ * changes, not how many distinct keys the loop keeps hot (a working set of 1,000 at 1k keys and
+ * 4,096 from 100k on would put the caches' growth on the store's account).
+ * @param {number[]} sizes
+ * @returns {number}
+ */
+export function probeCount(sizes) {
+  return Math.min(4096, ...sizes);
+}
+
+/**
  * Creates keys up to `target`, keeping every `stride`-th one as a probe.
  * @param {{create: (o: object) => Promise<{key: string}>}} apiKeys
  * @param {number} from - keys already created
