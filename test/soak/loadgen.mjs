@@ -50,8 +50,7 @@ const RATES = {
 // ---------------------------------------------------------------- HTTP
 
 const agents = SERVERS.map(() => new http.Agent({ keepAlive: true, maxSockets: 64 }));
-let inFlight = 0;
-/** @type {Set<{t0: number}>} requests sent and not yet answered */
+/** @type {Set<{t0: number}>} requests sent and not yet answered (their count is the load's in-flight bound) */
 const unanswered = new Set();
 let skipped = 0;
 /** @type {Array<[number, number, string, number, number, number, string]>} t0, t1, kind, server, status, retryAfter?, id */
@@ -64,7 +63,6 @@ const ledger = [];
 function send(server, method, path, { headers = {}, body, kind, id = '' } = {}) {
   const t0 = Date.now();
   const sent = { t0 };
-  inFlight++;
   unanswered.add(sent);
   return new Promise((resolve) => {
     const url = new URL(path, SERVERS[server].url);
@@ -83,7 +81,6 @@ function send(server, method, path, { headers = {}, body, kind, id = '' } = {}) 
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      inFlight--;
       unanswered.delete(sent);
       const t1 = Date.now();
       if (kind) ledger.push([t0, t1, kind, server, status, retryAfter ? 1 : 0, id]);
@@ -422,7 +419,7 @@ let running = true;
 const sweeps = [];
 const pending = new Set();
 function launch(fn) {
-  if (inFlight >= MAX_IN_FLIGHT) {
+  if (unanswered.size >= MAX_IN_FLIGHT) {
     skipped++;
     return;
   }
